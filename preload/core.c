@@ -1,0 +1,705 @@
+/*
+ * core.c: the shim's core.  Every hook comes here: the recursion guard,
+ * first-time start, stack capture, recording into the live table and the
+ * stack depot, leak_mark, fork, and the process's end.
+ *
+ * States: UNSTARTED -> STARTING (one thread resolves libc) -> RECORDING
+ * (insert and remove) -> STOPPED (at the end: hooks only forward).  When
+ * the shim's own memory runs out it goes DEGRADED: blocks already recorded
+ * are still removed on free, new ones are not recorded, the run is marked
+ * incomplete.  While the per-thread guard is set (the shim's own work,
+ * libunwind, SQLite) hooks only forward.
+ */
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "bootstrap.h"
+#include "core.h"
+#include "livetable.h"
+#include "marks.h"
+#include "options.h"
+#include "stackdepot.h"
+#include "writer.h"
+
+enum { ST_UNSTARTED, ST_STARTING, ST_RECORDING, ST_DEGRADED, ST_STOPPED };
+
+/* Frames of the shim itself on top of a captured stack, at most. */
+#define LA_SKIP_SLACK 8
+/* Sequence numbers a thread takes at once (no shared counter per call). */
+#define LA_SEQ_BATCH 256
+
+static struct {
+    void *(*malloc)(size_t);
+    void (*free)(void *);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void *(*reallocarray)(void *, size_t, size_t);
+    int (*posix_memalign)(void **, size_t, size_t);
+    void *(*aligned_alloc)(size_t, size_t);
+    void *(*memalign)(size_t, size_t);
+    void *(*valloc)(size_t);
+    void *(*pvalloc)(size_t);
+    size_t (*malloc_usable_size)(void *);
+    void (*exit)(int);
+    void (*exit_now[2])(int); /* _exit, _Exit */
+    int (*start_main)(int (*)(int, char **, char **), int, char **,
+                      void (*)(void), void (*)(void), void (*)(void), void *);
+} real;
+
+static int la_state = ST_UNSTARTED;
+static struct la_options la_opt;
+static uintptr_t la_text_lo, la_text_hi; /* the shim's own image */
+static pid_t la_pid;
+static double la_start_time;
+static uint64_t la_seq_next = 1;
+static uint64_t la_first_seq = 1;        /* a forked child's run starts here */
+static char la_output[PATH_MAX];
+static char la_cwd[PATH_MAX];
+static char **la_argv;
+static int la_argc;
+static int la_exit_known, la_exit_code;
+static int la_finished;
+static int (*la_main)(int, char **, char **);
+
+static LA_TLS int t_guard;
+static LA_TLS pid_t t_tid;
+static LA_TLS uint64_t t_seq, t_seq_end;
+
+static int la_load_state(void)
+{
+    return __atomic_load_n(&la_state, __ATOMIC_ACQUIRE);
+}
+
+static void la_set_state(int s)
+{
+    __atomic_store_n(&la_state, s, __ATOMIC_RELEASE);
+}
+
+static double la_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- start ------------------------------------------------------------ */
+
+#define LA_RESOLVE(field, name)                                              \
+    __atomic_store_n(&real.field, (__typeof__(real.field))dlsym(RTLD_NEXT, name), \
+                     __ATOMIC_RELEASE)
+
+/* Looks up libc's functions.  dlsym may allocate: those calls arrive with
+ * the guard set and are served by the bootstrap arena. */
+static void la_resolve(void)
+{
+    LA_RESOLVE(malloc, "malloc");
+    LA_RESOLVE(free, "free");
+    LA_RESOLVE(calloc, "calloc");
+    LA_RESOLVE(realloc, "realloc");
+    LA_RESOLVE(reallocarray, "reallocarray");
+    LA_RESOLVE(posix_memalign, "posix_memalign");
+    LA_RESOLVE(aligned_alloc, "aligned_alloc");
+    LA_RESOLVE(memalign, "memalign");
+    LA_RESOLVE(valloc, "valloc");
+    LA_RESOLVE(pvalloc, "pvalloc");
+    LA_RESOLVE(malloc_usable_size, "malloc_usable_size");
+    LA_RESOLVE(exit, "exit");
+    LA_RESOLVE(exit_now[0], "_exit");
+    LA_RESOLVE(exit_now[1], "_Exit");
+    LA_RESOLVE(start_main, "__libc_start_main");
+}
+
+/* The address range of the shim's own image, from its ELF header in
+ * memory: no loader lock, no system call. */
+static void la_find_own_text(void)
+{
+    extern const ElfW(Ehdr) __ehdr_start LA_HIDDEN;
+    const ElfW(Ehdr) *eh = &__ehdr_start;
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)eh + eh->e_phoff);
+    uintptr_t bias = 0, lo = UINTPTR_MAX, hi = 0;
+
+    for (int i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0)
+            bias = (uintptr_t)eh - ph[i].p_vaddr;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        if (ph[i].p_vaddr < lo)
+            lo = ph[i].p_vaddr;
+        if (ph[i].p_vaddr + ph[i].p_memsz > hi)
+            hi = ph[i].p_vaddr + ph[i].p_memsz;
+    }
+    la_text_lo = bias + lo;
+    la_text_hi = bias + hi;
+}
+
+/* LEAKAUDIT_OUTPUT made absolute against the directory at start. */
+static void la_set_output(void)
+{
+    const char *o = la_opt.output;
+
+    if (!getcwd(la_cwd, sizeof la_cwd))
+        la_cwd[0] = '\0';
+    int n;
+    if (o[0] == '/' || la_cwd[0] == '\0')
+        n = snprintf(la_output, sizeof la_output, "%s", o);
+    else
+        n = snprintf(la_output, sizeof la_output, "%s/%s",
+                     strcmp(la_cwd, "/") == 0 ? "" : la_cwd, o);
+    if (n < 0 || (size_t)n >= sizeof la_output) {
+        la_warn("LEAKAUDIT_OUTPUT is too long a path; using leakaudit.db");
+        snprintf(la_output, sizeof la_output, "leakaudit.db");
+    }
+}
+
+/*
+ * First-time start, by whichever thread calls first (a hook before the
+ * constructor, or the constructor).  Returns 1 when recording.  Other
+ * threads calling meanwhile see STARTING and only forward.
+ */
+static LA_NOINLINE int la_start(void)
+{
+    int expect = ST_UNSTARTED;
+
+    if (!__atomic_compare_exchange_n(&la_state, &expect, ST_STARTING, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return expect == ST_RECORDING;
+    t_guard = 1;
+    la_resolve();
+    la_options_parse(&la_opt, secure_getenv);
+    la_find_own_text();
+    la_set_output();
+    la_pid = getpid();
+    la_start_time = la_now();
+    t_guard = 0;
+    if (getauxval(AT_SECURE)) {
+        /* setuid/setgid: read no path from the environment, write nothing. */
+        la_set_state(ST_STOPPED);
+        return 0;
+    }
+    la_set_state(ST_RECORDING);
+    return 1;
+}
+
+/* ---- the guard -------------------------------------------------------- */
+
+/*
+ * Enters the shim for an allocation when recording: sets the guard and
+ * returns 1.  Returns 0 (forward only) inside the shim's own work, before
+ * start completes, and after the end.
+ */
+static inline int la_enter(void)
+{
+    if (LA_UNLIKELY(t_guard))
+        return 0;
+    int s = la_load_state();
+    if (LA_UNLIKELY(s != ST_RECORDING)) {
+        if (s != ST_UNSTARTED || !la_start())
+            return 0;
+    }
+    t_guard = 1;
+    return 1;
+}
+
+/* The same for a free: blocks are still removed while DEGRADED. */
+static inline int la_enter_free(void)
+{
+    if (LA_UNLIKELY(t_guard))
+        return 0;
+    int s = la_load_state();
+    if (LA_UNLIKELY(s != ST_RECORDING && s != ST_DEGRADED))
+        return 0;
+    t_guard = 1;
+    return 1;
+}
+
+static inline void la_leave(int saved_errno)
+{
+    t_guard = 0;
+    errno = saved_errno;
+}
+
+/* ---- recording -------------------------------------------------------- */
+
+static LA_NOINLINE void la_degrade(const char *what)
+{
+    int expect = ST_RECORDING;
+
+    if (__atomic_compare_exchange_n(&la_state, &expect, ST_DEGRADED, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        la_warn("out of memory for %s: recording stops here; the run will "
+                "be marked incomplete", what);
+}
+
+static inline pid_t la_tid(void)
+{
+    if (LA_UNLIKELY(t_tid == 0))
+        t_tid = (pid_t)syscall(SYS_gettid);
+    return t_tid;
+}
+
+static inline uint64_t la_seq(void)
+{
+    if (LA_UNLIKELY(t_seq == t_seq_end)) {
+        t_seq = __atomic_fetch_add(&la_seq_next, LA_SEQ_BATCH, __ATOMIC_RELAXED);
+        t_seq_end = t_seq + LA_SEQ_BATCH;
+    }
+    return t_seq++;
+}
+
+/* The caller's stack, without the shim's frames (on top, and the main
+ * wrapper at the bottom), as a depot id. */
+static LA_NOINLINE uint32_t la_capture(void)
+{
+    uintptr_t pcs[SD_MAX_DEPTH + LA_SKIP_SLACK];
+    int n = unw_backtrace((void **)pcs, (int)la_opt.depth + LA_SKIP_SLACK);
+    int k = 0;
+
+    for (int i = 0; i < n && k < la_opt.depth; i++)
+        if (pcs[i] < la_text_lo || pcs[i] >= la_text_hi)
+            pcs[k++] = pcs[i];
+    return sd_intern(pcs, (uint32_t)k);
+}
+
+/* Records the new block P of SIZE bytes (P may be NULL: nothing to do). */
+static void la_record(void *p, size_t size, uint32_t mark)
+{
+    struct la_block b;
+
+    if (!p)
+        return;
+    b.addr = (uintptr_t)p;
+    b.size = size;
+    b.seq = la_seq();
+    b.stack = la_capture();
+    b.tid = (uint32_t)la_tid();
+    b.mark = mark;
+    b.pad_ = 0;
+    if (lt_insert(&b) != 0) {
+        la_degrade("the table of live blocks");
+        return;
+    }
+    sd_count_alloc(b.stack, size);
+}
+
+/* Forgets block P, which is about to be freed.  Returns its mark. */
+static uint32_t la_forget(void *p)
+{
+    struct la_block b;
+
+    if (!lt_remove((uintptr_t)p, &b))
+        return 0;
+    if (b.seq >= la_first_seq)
+        sd_count_free(b.stack);
+    return b.mark;
+}
+
+/* ---- the malloc family ------------------------------------------------ */
+
+/* Loads a real function; NULL only while STARTING. */
+#define REAL(f) __atomic_load_n(&real.f, __ATOMIC_ACQUIRE)
+
+void *la_malloc(size_t n)
+{
+    if (!la_enter()) {
+        void *(*f)(size_t) = REAL(malloc);
+        return f ? f(n) : boot_alloc(16, n);
+    }
+    void *p = real.malloc(n);
+    int e = errno;
+    la_record(p, n, 0);
+    la_leave(e);
+    return p;
+}
+
+void la_free(void *p)
+{
+    if (!p || boot_owns(p))
+        return;
+    if (!la_enter_free()) {
+        void (*f)(void *) = REAL(free);
+        if (f)
+            f(p);
+        return;
+    }
+    int e = errno;
+    la_forget(p); /* before the real free: the address may come back at once */
+    real.free(p);
+    la_leave(e);
+}
+
+void *la_calloc(size_t n, size_t m)
+{
+    if (!la_enter()) {
+        void *(*f)(size_t, size_t) = REAL(calloc);
+        if (f)
+            return f(n, m);
+        if (m && n > SIZE_MAX / m) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        return boot_alloc(16, n * m);
+    }
+    void *p = real.calloc(n, m);
+    int e = errno;
+    la_record(p, n * m, 0);
+    la_leave(e);
+    return p;
+}
+
+/* realloc out of the bootstrap arena: a real block and a copy. */
+static void *la_realloc_boot(void *old, size_t n)
+{
+    size_t have = boot_size(old);
+    void *p = la_malloc(n);
+
+    if (p)
+        memcpy(p, old, have < n ? have : n);
+    return p;
+}
+
+/*
+ * realloc and reallocarray: REALARRAY is NULL for realloc.  The old block
+ * leaves the table before the real call (another thread may get its
+ * address back at once) and comes back if the call fails.
+ */
+static void *la_realloc_common(void *old, size_t n, size_t m, int array)
+{
+    if (old && boot_owns(old)) {
+        if (array && m && n > SIZE_MAX / m) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        return la_realloc_boot(old, array ? n * m : n);
+    }
+    if (!la_enter()) {
+        void *(*fa)(void *, size_t, size_t) = REAL(reallocarray);
+        void *(*f)(void *, size_t) = REAL(realloc);
+        if (array && fa)
+            return fa(old, n, m);
+        if (!array && f)
+            return f(old, n);
+        /* Only while starting, when no block but the arena's exists. */
+        if (array && m && n > SIZE_MAX / m) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        return boot_alloc(16, array ? n * m : n);
+    }
+    struct la_block ob;
+    int had = old && lt_remove((uintptr_t)old, &ob);
+    void *p = array ? real.reallocarray(old, n, m) : real.realloc(old, n);
+    int e = errno;
+    size_t size = array ? n * m : n;
+
+    if (p || (old && size == 0)) {
+        /* Success; or realloc(p, 0), which freed P. */
+        if (had && ob.seq >= la_first_seq)
+            sd_count_free(ob.stack);
+        if (p) {
+            la_record(p, size, had ? ob.mark : 0);
+            if (had && ob.mark)
+                marks_move(ob.mark, (uintptr_t)p);
+        }
+    } else if (had) {
+        lt_insert(&ob); /* failed: the old block is still live */
+    }
+    la_leave(e);
+    return p;
+}
+
+void *la_realloc(void *p, size_t n)
+{
+    return la_realloc_common(p, n, 0, 0);
+}
+
+void *la_reallocarray(void *p, size_t n, size_t m)
+{
+    return la_realloc_common(p, n, m, 1);
+}
+
+int la_posix_memalign(void **out, size_t align, size_t n)
+{
+    if (!la_enter()) {
+        int (*f)(void **, size_t, size_t) = REAL(posix_memalign);
+        if (f)
+            return f(out, align, n);
+        if (align % sizeof(void *) || (align & (align - 1)))
+            return EINVAL;
+        void *p = boot_alloc(align, n);
+        if (!p)
+            return ENOMEM;
+        *out = p;
+        return 0;
+    }
+    int rc = real.posix_memalign(out, align, n);
+    int e = errno;
+    if (rc == 0)
+        la_record(*out, n, 0);
+    la_leave(e);
+    return rc;
+}
+
+/* The memalign-like functions: F(align, n), recorded with size N. */
+static void *la_aligned_common(void *(*f)(size_t, size_t), size_t align,
+                               size_t n)
+{
+    void *p = f(align, n);
+    int e = errno;
+
+    la_record(p, n, 0);
+    la_leave(e);
+    return p;
+}
+
+void *la_aligned_alloc(size_t align, size_t n)
+{
+    if (!la_enter()) {
+        void *(*f)(size_t, size_t) = REAL(aligned_alloc);
+        return f ? f(align, n) : boot_alloc(align, n);
+    }
+    return la_aligned_common(real.aligned_alloc, align, n);
+}
+
+void *la_memalign(size_t align, size_t n)
+{
+    if (!la_enter()) {
+        void *(*f)(size_t, size_t) = REAL(memalign);
+        return f ? f(align, n) : boot_alloc(align, n);
+    }
+    return la_aligned_common(real.memalign, align, n);
+}
+
+void *la_valloc(size_t n)
+{
+    if (!la_enter()) {
+        void *(*f)(size_t) = REAL(valloc);
+        return f ? f(n) : boot_alloc(4096, n);
+    }
+    void *p = real.valloc(n);
+    int e = errno;
+    la_record(p, n, 0);
+    la_leave(e);
+    return p;
+}
+
+void *la_pvalloc(size_t n)
+{
+    if (!la_enter()) {
+        void *(*f)(size_t) = REAL(pvalloc);
+        return f ? f(n) : boot_alloc(4096, n);
+    }
+    void *p = real.pvalloc(n);
+    int e = errno;
+    la_record(p, n, 0);
+    la_leave(e);
+    return p;
+}
+
+size_t la_malloc_usable_size(void *p)
+{
+    if (p && boot_owns(p))
+        return boot_size(p);
+    if (!REAL(malloc_usable_size))
+        la_start();
+    size_t (*f)(void *) = REAL(malloc_usable_size);
+    return f ? f(p) : 0;
+}
+
+/* ---- leak_mark -------------------------------------------------------- */
+
+int la_mark(const void *ptr, const char *why)
+{
+    struct la_block b;
+    int saved = errno;
+
+    if (!la_enter()) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (!lt_find_containing((uintptr_t)ptr, &b)) {
+        la_leave(ENOENT);
+        return -1;
+    }
+    if (b.mark == 0) {
+        uint32_t stack = la_capture();
+        char *copy = why ? strdup(why) : NULL;
+        uint32_t id = marks_add(b.addr, stack, copy);
+        if (id == 0) {
+            free(copy);
+            la_degrade("marks");
+        } else {
+            lt_set_mark(b.addr, id); /* a mark set meanwhile wins */
+        }
+    }
+    la_leave(saved);
+    return 0;
+}
+
+/* ---- fork ------------------------------------------------------------- */
+
+static void la_fork_prepare(void)
+{
+    t_guard++;
+    marks_lock();
+    sd_lock();
+    lt_lock_all();
+}
+
+static void la_fork_parent(void)
+{
+    lt_unlock_all();
+    sd_unlock();
+    marks_unlock();
+    t_guard--;
+}
+
+/* The child records its own run: blocks inherited from the parent stay in
+ * the table (they are the child's memory too) but are not its findings. */
+static void la_fork_child(void)
+{
+    lt_reset_locks();
+    sd_reset_lock();
+    marks_reset_lock();
+    la_pid = getpid();
+    t_tid = 0;
+    la_start_time = la_now();
+    la_first_seq = la_seq_next;
+    t_seq = t_seq_end = 0;
+    sd_reset_counters();
+    la_exit_known = 0;
+    t_guard--;
+}
+
+/* ---- the end ---------------------------------------------------------- */
+
+/*
+ * Writes this process's run once.  Does nothing in a vfork child (it shares
+ * the parent's memory and must not touch it) and after the first call.
+ */
+static void la_finish(const char *reason)
+{
+    struct la_run_record rec;
+    char exe[PATH_MAX];
+    ssize_t n;
+
+    if (la_load_state() == ST_UNSTARTED || getpid() != la_pid)
+        return;
+    if (__atomic_exchange_n(&la_finished, 1, __ATOMIC_ACQ_REL))
+        return;
+    int s = la_load_state();
+    t_guard++;
+    la_set_state(ST_STOPPED);
+    if (s == ST_RECORDING || s == ST_DEGRADED) {
+        n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        rec = (struct la_run_record){
+            .pid = la_pid, .ppid = getppid(), .exe = n > 0 ? exe : NULL,
+            .cwd = la_cwd[0] ? la_cwd : NULL, .session = la_opt.session,
+            .argv = la_argv, .argc = la_argc,
+            .start_time = la_start_time, .end_time = la_now(),
+            .end_reason = reason, .has_exit_code = la_exit_known,
+            .exit_code = la_exit_code, .depth = la_opt.depth,
+            .complete = s == ST_RECORDING, .first_seq = la_first_seq,
+        };
+        writer_write(la_output, &rec);
+    }
+    t_guard--;
+}
+
+void la_exit(int status)
+{
+    if (!REAL(exit))
+        la_start();
+    la_exit_code = status;
+    la_exit_known = 1;
+    real.exit(status);
+    __builtin_unreachable();
+}
+
+void la_exit_now(int status, int which)
+{
+    if (!REAL(exit_now[which]))
+        la_start();
+    la_exit_code = status;
+    la_exit_known = 1;
+    la_finish("_exit");
+    real.exit_now[which](status);
+    __builtin_unreachable();
+}
+
+static int la_main_wrapper(int argc, char **argv, char **envp)
+{
+    int rc = la_main(argc, argv, envp);
+
+    la_exit_code = rc;
+    la_exit_known = 1;
+    return rc;
+}
+
+int la_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                  void (*init)(void), void (*fini)(void),
+                  void (*rtld_fini)(void), void *stack_end)
+{
+    if (!REAL(start_main))
+        la_start();
+    la_main = main;
+    return real.start_main(la_main_wrapper, argc, argv, init, fini, rtld_fini,
+                           stack_end);
+}
+
+/* Copies argv for the run record (the program may rewrite its own). */
+static void la_keep_argv(int argc, char **argv)
+{
+    char **v;
+
+    if (argc <= 0 || !argv)
+        return;
+    v = calloc((size_t)argc, sizeof *v);
+    if (!v)
+        return;
+    for (int i = 0; i < argc; i++)
+        if (!(v[i] = strdup(argv[i] ? argv[i] : "")))
+            return;
+    la_argv = v;
+    la_argc = argc;
+}
+
+__attribute__((constructor(101))) static void la_constructor(int argc,
+                                                             char **argv,
+                                                             char **envp)
+{
+    (void)envp;
+    if (!la_start())
+        return;
+    t_guard++;
+    la_keep_argv(argc, argv);
+    /* Children (exec'd or forked) write into the same file. */
+    const char *cur = getenv("LEAKAUDIT_OUTPUT");
+    if (!cur || strcmp(cur, la_output) != 0)
+        setenv("LEAKAUDIT_OUTPUT", la_output, 1);
+    pthread_atfork(la_fork_prepare, la_fork_parent, la_fork_child);
+    t_guard--;
+}
+
+/* Runs after the program's atexit handlers, its static destructors and the
+ * executable's own destructors. */
+__attribute__((destructor(101))) static void la_destructor(void)
+{
+    la_finish("exit");
+}

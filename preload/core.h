@@ -1,0 +1,35 @@
+/*
+ * core.h: the contract between the interposers (interpose.c, one line per
+ * libc name) and the core that records.  Every la_* function here has the
+ * exact semantics of the libc function it stands for, errno included.
+ */
+#ifndef LA_CORE_H
+#define LA_CORE_H
+
+#include "shim.h"
+
+LA_HIDDEN void *la_malloc(size_t n);
+LA_HIDDEN void la_free(void *p);
+LA_HIDDEN void *la_calloc(size_t n, size_t m);
+LA_HIDDEN void *la_realloc(void *p, size_t n);
+LA_HIDDEN void *la_reallocarray(void *p, size_t n, size_t m);
+LA_HIDDEN int la_posix_memalign(void **out, size_t align, size_t n);
+LA_HIDDEN void *la_aligned_alloc(size_t align, size_t n);
+LA_HIDDEN void *la_memalign(size_t align, size_t n);
+LA_HIDDEN void *la_valloc(size_t n);
+LA_HIDDEN void *la_pvalloc(size_t n);
+LA_HIDDEN size_t la_malloc_usable_size(void *p);
+
+/* leak_mark(), as in leakaudit.h. */
+LA_HIDDEN int la_mark(const void *ptr, const char *why);
+
+/* Process ends: exit() and main's return note the status; _exit() and
+ * _Exit() write the run at once.  None of them returns. */
+LA_HIDDEN void la_exit(int status) __attribute__((noreturn));
+LA_HIDDEN void la_exit_now(int status, int which) __attribute__((noreturn));
+LA_HIDDEN int la_start_main(int (*main)(int, char **, char **), int argc,
+                            char **argv, void (*init)(void),
+                            void (*fini)(void), void (*rtld_fini)(void),
+                            void *stack_end);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * interpose.c: the names the shim takes over from libc.  Each only
+ * forwards to the core (core.c); the logic lives there, once.  These and
+ * leak_mark are the only symbols the library exports.
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core.h"
+
+#define LEAKAUDIT_SHIM 1
+#include "leakaudit.h"
+
+LA_EXPORT void *malloc(size_t n) { return la_malloc(n); }
+LA_EXPORT void free(void *p) { la_free(p); }
+LA_EXPORT void *calloc(size_t n, size_t m) { return la_calloc(n, m); }
+LA_EXPORT void *realloc(void *p, size_t n) { return la_realloc(p, n); }
+LA_EXPORT void *reallocarray(void *p, size_t n, size_t m) { return la_reallocarray(p, n, m); }
+LA_EXPORT int posix_memalign(void **out, size_t a, size_t n) { return la_posix_memalign(out, a, n); }
+LA_EXPORT void *aligned_alloc(size_t a, size_t n) { return la_aligned_alloc(a, n); }
+LA_EXPORT void *memalign(size_t a, size_t n) { return la_memalign(a, n); }
+LA_EXPORT void *valloc(size_t n) { return la_valloc(n); }
+LA_EXPORT void *pvalloc(size_t n) { return la_pvalloc(n); }
+LA_EXPORT size_t malloc_usable_size(void *p) { return la_malloc_usable_size(p); }
+
+LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, why); }
+
+LA_EXPORT void exit(int status) { la_exit(status); }
+LA_EXPORT void _exit(int status) { la_exit_now(status, 0); }
+LA_EXPORT void _Exit(int status) { la_exit_now(status, 1); }
+int __libc_start_main(int (*main)(int, char **, char **), int argc,
+                      char **argv, void (*init)(void), void (*fini)(void),
+                      void (*rtld_fini)(void), void *stack_end);
+LA_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc,
+                                char **argv, void (*init)(void),
+                                void (*fini)(void), void (*rtld_fini)(void),
+                                void *stack_end)
+{
+    return la_start_main(main, argc, argv, init, fini, rtld_fini, stack_end);
+}

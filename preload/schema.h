@@ -1,0 +1,64 @@
+/*
+ * schema.h: the database schema, written once for both sides: the shim
+ * creates it (writer.c) and the report checks LA_SCHEMA_VERSION before it
+ * reads (report/db.c).  docs/schema.md explains every column.  Any change
+ * to a table bumps the version.
+ */
+#ifndef LA_SCHEMA_H
+#define LA_SCHEMA_H
+
+#define LA_SCHEMA_VERSION 1
+
+static const char la_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta("
+    "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS runs("
+    "  id INTEGER PRIMARY KEY,"
+    "  pid INTEGER NOT NULL, ppid INTEGER NOT NULL,"
+    "  exe TEXT, cwd TEXT, session TEXT,"
+    "  start_time REAL NOT NULL, end_time REAL NOT NULL,"
+    "  end_reason TEXT NOT NULL,"
+    "  exit_code INTEGER, signal INTEGER,"
+    "  depth INTEGER NOT NULL,"
+    "  complete INTEGER NOT NULL,"
+    "  blocks INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    "  shim_version TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS args("
+    "  run INTEGER NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL,"
+    "  PRIMARY KEY(run, idx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS modules("
+    "  run INTEGER NOT NULL, id INTEGER NOT NULL, path TEXT NOT NULL,"
+    "  base INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,"
+    "  build_id TEXT NOT NULL,"
+    "  PRIMARY KEY(run, id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS stacks("
+    "  run INTEGER NOT NULL, id INTEGER NOT NULL, depth INTEGER NOT NULL,"
+    "  allocs INTEGER NOT NULL, bytes INTEGER NOT NULL, frees INTEGER NOT NULL,"
+    "  PRIMARY KEY(run, id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS frames("
+    "  run INTEGER NOT NULL, stack INTEGER NOT NULL, level INTEGER NOT NULL,"
+    "  pc INTEGER NOT NULL, module INTEGER,"
+    "  PRIMARY KEY(run, stack, level)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS blocks("
+    "  id INTEGER PRIMARY KEY, run INTEGER NOT NULL,"
+    "  address INTEGER NOT NULL, size INTEGER NOT NULL,"
+    "  stack INTEGER NOT NULL, thread INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  mark INTEGER);"
+    "CREATE INDEX IF NOT EXISTS blocks_run ON blocks(run, stack);"
+    "CREATE TABLE IF NOT EXISTS marks("
+    "  run INTEGER NOT NULL, id INTEGER NOT NULL,"
+    "  block INTEGER NOT NULL, why TEXT, stack INTEGER NOT NULL,"
+    "  PRIMARY KEY(run, id)) WITHOUT ROWID;"
+    "CREATE VIEW IF NOT EXISTS leak_sites AS"
+    "  SELECT b.run AS run, b.stack AS stack, count(*) AS blocks,"
+    "         sum(b.size) AS bytes, count(b.mark) AS marked,"
+    "         s.allocs AS site_allocs, s.frees AS site_frees"
+    "  FROM blocks b LEFT JOIN stacks s ON s.run = b.run AND s.id = b.stack"
+    "  GROUP BY b.run, b.stack;"
+    "CREATE VIEW IF NOT EXISTS frame_locations AS"
+    "  SELECT f.run AS run, f.stack AS stack, f.level AS level,"
+    "         printf('0x%x', f.pc) AS pc, m.path AS module,"
+    "         printf('0x%x', f.pc - m.base) AS offset"
+    "  FROM frames f LEFT JOIN modules m ON m.run = f.run AND m.id = f.module;";
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * writer.h: writes one run (the process's record) into the SQLite database,
+ * in one transaction.  Called once per process from the exit path, with the
+ * recursion guard held and recording stopped.
+ */
+#ifndef LA_WRITER_H
+#define LA_WRITER_H
+
+#include "shim.h"
+
+struct la_run_record {
+    long pid, ppid;
+    const char *exe, *cwd, *session;
+    char *const *argv; /* argc strings */
+    int argc;
+    double start_time, end_time; /* Unix seconds */
+    const char *end_reason;      /* "exit", "_exit" */
+    int has_exit_code, exit_code;
+    long depth;
+    int complete;                /* 0 when recording had to stop early */
+    uint64_t first_seq;          /* blocks older than this were inherited */
+};
+
+/*
+ * Writes RUN with the live table, the stacks, the marks and the loaded
+ * modules into the database at PATH (created if missing).  Returns the new
+ * run's id; or -1 after one warning line, with the database unchanged (an
+ * unreadable file, another schema version, a write error).
+ */
+LA_HIDDEN long writer_write(const char *path, const struct la_run_record *run);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * db.h: reads a leakaudit database into the plain model (model.h).
+ */
+#ifndef RP_DB_H
+#define RP_DB_H
+
+#include "model.h"
+
+/* Which runs to read. */
+struct rp_filter {
+    int64_t run;         /* only this run id; -1 for every run */
+    const char *session; /* only runs of this LEAKAUDIT_SESSION, or NULL */
+};
+
+/*
+ * Reads the runs of the database at PATH that FILTER selects into OUT.  Returns 0; or -1 with a one-line reason in ERR (a
+ * missing or unreadable file, not a SQLite database, corrupt, not written
+ * by leakaudit, another schema version, no such run), OUT then empty.
+ */
+int rp_db_read(const char *path, const struct rp_filter *filter, struct rp_db *out,
+               char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * model.h: the report's plain picture of a database: runs, their modules,
+ * stacks, blocks and marks.  db.c fills it, symbolize.c adds source frames,
+ * analyze.c turns it into findings.  No SQLite or libdw types here, so unit
+ * tests build models by hand.
+ */
+#ifndef RP_MODEL_H
+#define RP_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One source-level frame (an inlined call expands one pc into several). */
+struct rp_frame {
+    char *function; /* demangled, or NULL */
+    char *file;     /* or NULL */
+    int line;       /* 0 when unknown */
+    const char *module; /* path of the module (owned by the run), or NULL */
+    uint64_t pc;    /* the return address as recorded */
+};
+
+struct rp_module {
+    int64_t id;
+    char *path;
+    uint64_t base, start, end;
+    char *build_id;
+};
+
+struct rp_stack {
+    int64_t id;
+    uint64_t allocs, bytes, frees; /* site counters */
+    size_t depth;
+    uint64_t *pcs;      /* depth return addresses, innermost first */
+    int64_t *modules;   /* module id per pc, or -1 */
+    struct rp_frame *frames; /* after symbolizing: nframes, else NULL */
+    size_t nframes;
+};
+
+struct rp_block {
+    uint64_t addr, size, seq;
+    int64_t stack;
+    int64_t thread;
+    int64_t mark; /* mark id, or -1 */
+};
+
+struct rp_mark {
+    int64_t id;
+    uint64_t block;
+    char *why; /* or NULL */
+    int64_t stack;
+};
+
+struct rp_run {
+    int64_t id;
+    int64_t pid, ppid;
+    char *exe, *cwd, *session, *end_reason;
+    char **argv;
+    size_t argc;
+    int has_exit_code, exit_code;
+    int has_signal, signal;
+    int complete;
+    double start_time, end_time;
+    struct rp_module *modules; size_t nmodules;
+    struct rp_stack *stacks;   size_t nstacks;  /* sorted by id */
+    struct rp_block *blocks;   size_t nblocks;
+    struct rp_mark *marks;     size_t nmarks;   /* sorted by id */
+};
+
+struct rp_db {
+    char *path;
+    struct rp_run *runs;
+    size_t nruns;
+};
+
+/* Lookups by id (binary search); NULL when absent. */
+struct rp_stack *rp_run_stack(const struct rp_run *run, int64_t id);
+const struct rp_mark *rp_run_mark(const struct rp_run *run, int64_t id);
+const struct rp_module *rp_run_module(const struct rp_run *run, int64_t id);
+
+/* Frees everything DB owns (DB itself is not freed). */
+void rp_db_free(struct rp_db *db);
+
+/* malloc that exits with status 2 and a "leakaudit-report:" line when
+ * memory runs out: the report has nothing sensible to keep on going with. */
+void *rp_xmalloc(size_t n);
+void *rp_xcalloc(size_t n, size_t m);
+void *rp_xrealloc(void *p, size_t n, size_t m);
+char *rp_xstrdup(const char *s);
+
+#endif
