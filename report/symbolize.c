@@ -137,6 +137,51 @@ static char *die_function_name(Dwarf_Die *die)
     return rp_demangle(n);
 }
 
+#define SYM_MAX_NESTING 64
+
+/*
+ * Collects into CHAIN[N..] the DIEs under PARENT whose code holds PC,
+ * outermost first: the subprogram, then inlined calls and lexical blocks
+ * inside it.  Looks through namespaces and types, where C++ and Rust put
+ * their functions.  (dwarf_getscopes misses functions inside Rust's
+ * namespaces.)  Returns the new length of CHAIN.
+ */
+static int die_chain(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int n)
+{
+    Dwarf_Die child;
+
+    if (n >= SYM_MAX_NESTING || dwarf_child(parent, &child) != 0)
+        return n;
+    do {
+        switch (dwarf_tag(&child)) {
+        case DW_TAG_subprogram:
+        case DW_TAG_inlined_subroutine:
+        case DW_TAG_lexical_block:
+        case DW_TAG_entry_point:
+        case DW_TAG_try_block:
+        case DW_TAG_catch_block:
+            if (dwarf_haspc(&child, pc) == 1) {
+                chain[n] = child;
+                return die_chain(&chain[n], pc, chain, n + 1);
+            }
+            break;
+        case DW_TAG_namespace:
+        case DW_TAG_module:
+        case DW_TAG_structure_type:
+        case DW_TAG_class_type:
+        case DW_TAG_union_type: {
+            int m = die_chain(&child, pc, chain, n);
+            if (m > n)
+                return m;
+            break;
+        }
+        default:
+            break;
+        }
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return n;
+}
+
 /* Resolves ADDR (already moved back one byte) in file F into frames. */
 static void sym_resolve(struct rp_symbolizer *s, struct symfile *f,
                         uint64_t addr)
@@ -144,7 +189,7 @@ static void sym_resolve(struct rp_symbolizer *s, struct symfile *f,
     GElf_Off off;
     GElf_Sym sym;
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cudie, *scopes = NULL;
+    Dwarf_Die *cudie;
     const char *symname, *file = NULL;
     int line = 0, nscopes = 0;
     Dwfl_Line *dl;
@@ -154,17 +199,9 @@ static void sym_resolve(struct rp_symbolizer *s, struct symfile *f,
     if (dl)
         file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
     cudie = dwfl_module_addrdie(f->mod, addr, &bias);
-    if (cudie && dwarf_getscopes(cudie, addr - bias, &scopes) > 0) {
-        /* The innermost scope's own nesting in the DIE tree: inlined calls
-         * inside inlined calls, out to the subprogram. */
-        Dwarf_Die inner = scopes[0];
-        free(scopes);
-        scopes = NULL;
-        nscopes = dwarf_getscopes_die(&inner, &scopes);
-        if (nscopes < 0)
-            nscopes = 0;
-    }
-
+    Dwarf_Die chain[SYM_MAX_NESTING];
+    if (cudie)
+        nscopes = die_chain(cudie, addr - bias, chain, 0);
     /* Inlined calls, innermost first: each frame sits at the location
      * reached so far; its caller continues at its call site. */
     Dwarf_Files *files = NULL;
@@ -174,28 +211,28 @@ static void sym_resolve(struct rp_symbolizer *s, struct symfile *f,
     char *cur_file = rp_xstrdup(file);
     int cur_line = line;
     char *subprogram = NULL;
-    for (int i = 0; i < nscopes; i++) {
-        int tag = dwarf_tag(&scopes[i]);
+    for (int i = nscopes - 1; i >= 0; i--) { /* innermost first */
+        Dwarf_Die *scope = &chain[i];
+        int tag = dwarf_tag(scope);
         if (tag == DW_TAG_subprogram) {
-            subprogram = die_function_name(&scopes[i]);
+            subprogram = die_function_name(scope);
             break;
         }
         if (tag != DW_TAG_inlined_subroutine)
             continue;
         struct rp_frame *fr = sym_push(s);
-        fr->function = die_function_name(&scopes[i]);
+        fr->function = die_function_name(scope);
         fr->file = cur_file;
         fr->line = cur_line;
         Dwarf_Attribute a;
         Dwarf_Word idx = 0, cl = 0;
         const char *cf = NULL;
-        if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &a), &idx) == 0)
+        if (files && dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &a), &idx) == 0)
             cf = dwarf_filesrc(files, idx, NULL, NULL);
-        dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &a), &cl);
+        dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &a), &cl);
         cur_file = rp_xstrdup(cf);
         cur_line = (int)cl;
     }
-    free(scopes);
     struct rp_frame *fr = sym_push(s);
     if (symname) {
         fr->function = rp_demangle(symname);

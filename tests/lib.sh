@@ -1,0 +1,77 @@
+# tests/lib.sh: helpers for the integration scripts (sourced).
+# Each script calls pass/fail through the check helpers and ends with
+# finish, which prints "N passed, M failed" and sets the exit status.
+set -u
+
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:?run through make check}"
+SHIM=$top_builddir/.libs/libleakaudit.so
+REPORT=$top_builddir/leakaudit-report
+WRAPPER=$top_builddir/leakaudit
+PROGS=$top_builddir/tests/programs
+SQLITE3=${SQLITE3:-sqlite3}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakaudit-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+
+# check NAME COMMAND...: passes when COMMAND succeeds.
+check() {
+    name=$1; shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# check_eq NAME GOT WANT
+check_eq() {
+    if [ "$2" = "$3" ]; then
+        pass "$1"
+    else
+        fail "$1: got '$2', want '$3'"
+    fi
+}
+
+# check_grep NAME PATTERN FILE: FILE has a line matching the ERE PATTERN.
+check_grep() {
+    if grep -Eq -- "$2" "$3"; then
+        pass "$1"
+    else
+        fail "$1: no line matches /$2/ in $3:"
+        sed 's/^/    | /' "$3" | head -40
+    fi
+}
+
+# under DB COMMAND...: runs COMMAND with the shim writing into DB.
+under() {
+    db=$1; shift
+    LEAKAUDIT_OUTPUT=$db LD_PRELOAD=$SHIM "$@"
+}
+
+# q DB SQL: one query, values separated by |.
+q() {
+    "$SQLITE3" -batch -noheader "$1" "$2"
+}
+
+# same_output NAME COMMAND...: stdout and exit status of COMMAND are the
+# same bare and under the shim.
+same_output() {
+    name=$1; shift
+    "$@" > "$WORK/bare.out" 2>/dev/null
+    bare=$?
+    under "$WORK/same.db" "$@" > "$WORK/shim.out" 2>/dev/null
+    shim=$?
+    if [ $bare -eq $shim ] && cmp -s "$WORK/bare.out" "$WORK/shim.out"; then
+        pass "$name: same stdout and status ($bare)"
+    else
+        fail "$name: bare status $bare, shim status $shim"
+        diff "$WORK/bare.out" "$WORK/shim.out" | head -20
+    fi
+}
+
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit $?
+}

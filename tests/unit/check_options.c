@@ -1,0 +1,112 @@
+/* check_options.c: parsing of the environment options (preload/options.c). */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "options.h"
+
+/* A fake environment for la_options_parse. */
+static const char *const *fake_env;
+
+static char *fake_getenv(const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *const *e = fake_env; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return (char *)*e + n + 1;
+    return NULL;
+}
+
+/* Parses ENV into *OPT; returns what was written to stderr (static). */
+static const char *parse(const char *const *env, struct la_options *opt)
+{
+    static char buf[4096];
+    char path[] = "/tmp/la-options-XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    ssize_t n;
+
+    unlink(path);
+    dup2(fd, 2);
+    fake_env = env;
+    la_options_parse(opt, fake_getenv);
+    dup2(saved, 2);
+    close(saved);
+    lseek(fd, 0, SEEK_SET);
+    n = read(fd, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    return buf;
+}
+
+START_TEST(defaults)
+{
+    struct la_options o;
+    const char *const env[] = { NULL };
+
+    ck_assert_str_eq(parse(env, &o), "");
+    ck_assert_str_eq(o.output, "leakaudit.db");
+    ck_assert_int_eq(o.depth, 32);
+    ck_assert_str_eq(o.session, "");
+}
+END_TEST
+
+START_TEST(valid_values)
+{
+    struct la_options o;
+    const char *const env[] = { "LEAKAUDIT_OUTPUT=/tmp/x.db", "LEAKAUDIT_DEPTH=256",
+                                "LEAKAUDIT_SESSION=s1", NULL };
+
+    ck_assert_str_eq(parse(env, &o), "");
+    ck_assert_str_eq(o.output, "/tmp/x.db");
+    ck_assert_int_eq(o.depth, 256);
+    ck_assert_str_eq(o.session, "s1");
+}
+END_TEST
+
+START_TEST(bad_values_warn_and_default)
+{
+    static const char *const bad[] = { "LEAKAUDIT_DEPTH=0", "LEAKAUDIT_DEPTH=257",
+                                       "LEAKAUDIT_DEPTH=12x", "LEAKAUDIT_DEPTH=",
+                                       "LEAKAUDIT_DEPTH=-3",
+                                       "LEAKAUDIT_DEPTH=99999999999999999999" };
+
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct la_options o;
+        const char *const env[] = { bad[i], NULL };
+        const char *err = parse(env, &o);
+        ck_assert_int_eq(o.depth, 32);
+        ck_assert_msg(strncmp(err, "leakaudit: LEAKAUDIT_DEPTH has an invalid value", 46) == 0,
+                      "no warning for %s: '%s'", bad[i], err);
+        ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1,
+                      "not one line for %s: '%s'", bad[i], err);
+    }
+}
+END_TEST
+
+START_TEST(empty_string_is_default)
+{
+    struct la_options o;
+    const char *const env[] = { "LEAKAUDIT_OUTPUT=", NULL };
+
+    parse(env, &o);
+    ck_assert_str_eq(o.output, "leakaudit.db");
+}
+END_TEST
+
+Suite *options_suite(void);
+Suite *options_suite(void)
+{
+    Suite *s = suite_create("options");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, valid_values);
+    tcase_add_test(tc, bad_values_warn_and_default);
+    tcase_add_test(tc, empty_string_is_default);
+    suite_add_tcase(s, tc);
+    return s;
+}

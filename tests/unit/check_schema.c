@@ -1,0 +1,211 @@
+/* check_schema.c: what the shim's writer writes, the report's reader reads
+ * back (preload/writer.c, report/db.c), and both refuse what they must. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "livetable.h"
+#include "marks.h"
+#include "schema.h"
+#include "stackdepot.h"
+#include "writer.h"
+
+static char dbpath[64];
+
+static void setup(void)
+{
+    strcpy(dbpath, "/tmp/la-schema-XXXXXX");
+    int fd = mkstemp(dbpath);
+    close(fd);
+    unlink(dbpath); /* the writer creates it */
+    lt_clear();
+}
+
+static void teardown(void)
+{
+    unlink(dbpath);
+}
+
+static char *const test_argv[] = { "prog", "--flag", "two words" };
+
+static struct la_run_record record(uint64_t first_seq)
+{
+    struct la_run_record r = {
+        .pid = 4242, .ppid = 1, .exe = "/bin/prog", .cwd = "/tmp",
+        .session = "sess", .argv = test_argv, .argc = 3,
+        .start_time = 100.5, .end_time = 101.25, .end_reason = "exit",
+        .has_exit_code = 1, .exit_code = 3, .depth = 32, .complete = 1,
+        .first_seq = first_seq,
+    };
+    return r;
+}
+
+static void add_block(uintptr_t addr, uint64_t size, uint64_t seq, uint32_t stack)
+{
+    struct la_block b = { .addr = addr, .size = size, .seq = seq,
+                          .stack = stack, .tid = 77 };
+    ck_assert_int_eq(lt_insert(&b), 0);
+    sd_count_alloc(stack, size);
+}
+
+static struct rp_db read_db(void)
+{
+    struct rp_db db;
+    struct rp_filter all = { .run = -1 };
+    char err[256];
+
+    ck_assert_msg(rp_db_read(dbpath, &all, &db, err, sizeof err) == 0, "%s", err);
+    return db;
+}
+
+START_TEST(round_trip)
+{
+    /* Real code addresses, so that the modules table covers them. */
+    uintptr_t pcs1[2] = { (uintptr_t)&record + 1, (uintptr_t)&setup + 1 };
+    uintptr_t pcs2[1] = { (uintptr_t)&read_db + 1 };
+    uint32_t s1 = sd_intern(pcs1, 2), s2 = sd_intern(pcs2, 1);
+    struct la_run_record rec = record(10);
+
+    add_block(0x1000, 40, 10, s1);
+    add_block(0x2000, 8, 11, s1);
+    add_block(0x3000, 16, 12, s2);
+    add_block(0x4000, 99, 5, s2); /* older than first_seq: inherited */
+    uint32_t m = marks_add(0x3000, s2, strdup("kept \"on purpose\""));
+    lt_set_mark(0x3000, m);
+
+    long run = writer_write(dbpath, &rec);
+    ck_assert_int_gt(run, 0);
+
+    struct rp_db db = read_db();
+    ck_assert_uint_eq(db.nruns, 1);
+    struct rp_run *r = &db.runs[0];
+    ck_assert_int_eq(r->id, run);
+    ck_assert_int_eq(r->pid, 4242);
+    ck_assert_str_eq(r->exe, "/bin/prog");
+    ck_assert_str_eq(r->session, "sess");
+    ck_assert_str_eq(r->end_reason, "exit");
+    ck_assert_int_eq(r->has_exit_code, 1);
+    ck_assert_int_eq(r->exit_code, 3);
+    ck_assert_int_eq(r->has_signal, 0);
+    ck_assert_uint_eq(r->argc, 3);
+    ck_assert_str_eq(r->argv[2], "two words");
+    ck_assert_uint_eq(r->nblocks, 3);
+    ck_assert_uint_eq(r->blocks[0].addr, 0x1000); /* ordered by seq */
+    ck_assert_uint_eq(r->blocks[0].size, 40);
+    ck_assert_int_eq(r->blocks[0].thread, 77);
+    ck_assert_int_eq(r->blocks[2].mark, m);
+    ck_assert_uint_eq(r->nmarks, 1);
+    ck_assert_str_eq(r->marks[0].why, "kept \"on purpose\"");
+    ck_assert_int_eq(r->marks[0].stack, s2);
+
+    struct rp_stack *st = rp_run_stack(r, s1);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_uint_eq(st->depth, 2);
+    ck_assert_uint_eq(st->pcs[0], pcs1[0]);
+    ck_assert_uint_eq(st->allocs, 2);
+    ck_assert_uint_eq(st->bytes, 48);
+    const struct rp_module *mod = rp_run_module(r, st->modules[0]);
+    ck_assert_ptr_nonnull(mod);
+    ck_assert_msg(strstr(mod->path, "check_unit") != NULL, "module %s", mod->path);
+    ck_assert_uint_le(mod->start, pcs1[0]);
+    ck_assert_uint_gt(mod->end, pcs1[0]);
+    ck_assert_int_gt(strlen(mod->build_id), 0);
+    rp_db_free(&db);
+
+    /* A second process's run goes beside the first. */
+    ck_assert_int_gt(writer_write(dbpath, &rec), run);
+    db = read_db();
+    ck_assert_uint_eq(db.nruns, 2);
+    rp_db_free(&db);
+}
+END_TEST
+
+static void sql(const char *stmt)
+{
+    sqlite3 *db;
+
+    ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+START_TEST(other_version_refused)
+{
+    struct la_run_record rec = record(1);
+    struct rp_db db;
+    struct rp_filter all = { .run = -1 };
+    char err[256];
+
+    ck_assert_int_gt(writer_write(dbpath, &rec), 0);
+    sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+    ck_assert_int_eq(rp_db_read(dbpath, &all, &db, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "schema version 99") != NULL, "%s", err);
+    ck_assert_int_eq(writer_write(dbpath, &rec), -1); /* not mixed in */
+}
+END_TEST
+
+START_TEST(bad_files_refused)
+{
+    struct rp_db db;
+    struct rp_filter all = { .run = -1 }, run9 = { .run = 9 };
+    char err[256];
+    FILE *f;
+
+    ck_assert_int_eq(rp_db_read(dbpath, &all, &db, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "No such file") != NULL, "%s", err);
+
+    f = fopen(dbpath, "w");
+    fputs("this is not a database, just text, long enough to look like a header\n", f);
+    fclose(f);
+    ck_assert_int_eq(rp_db_read(dbpath, &all, &db, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "not a SQLite database") != NULL, "%s", err);
+
+    unlink(dbpath);
+    sql("CREATE TABLE t(x)");
+    ck_assert_int_eq(rp_db_read(dbpath, &all, &db, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "not a leakaudit database") != NULL, "%s", err);
+
+    unlink(dbpath);
+    struct la_run_record rec = record(1);
+    ck_assert_int_gt(writer_write(dbpath, &rec), 0);
+    ck_assert_int_eq(rp_db_read(dbpath, &run9, &db, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "no run with id 9") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(session_filter)
+{
+    struct la_run_record rec = record(1);
+    struct rp_filter f = { .run = -1, .session = "other" };
+    struct rp_db db;
+    char err[256];
+
+    ck_assert_int_gt(writer_write(dbpath, &rec), 0);
+    rec.session = "other";
+    ck_assert_int_gt(writer_write(dbpath, &rec), 0);
+    ck_assert_int_eq(rp_db_read(dbpath, &f, &db, err, sizeof err), 0);
+    ck_assert_uint_eq(db.nruns, 1);
+    ck_assert_str_eq(db.runs[0].session, "other");
+    rp_db_free(&db);
+}
+END_TEST
+
+Suite *schema_suite(void);
+Suite *schema_suite(void)
+{
+    Suite *s = suite_create("schema");
+    TCase *tc = tcase_create("round trip");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, other_version_refused);
+    tcase_add_test(tc, bad_files_refused);
+    tcase_add_test(tc, session_filter);
+    suite_add_tcase(s, tc);
+    return s;
+}
