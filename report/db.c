@@ -25,6 +25,7 @@ struct rd {
     size_t errlen;
 };
 
+/* Sets the one-line reason (newlines in SQLite's messages folded). */
 static int rd_fail(struct rd *r, const char *fmt, ...)
 {
     va_list ap;
@@ -32,6 +33,9 @@ static int rd_fail(struct rd *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(r->err, r->errlen, fmt, ap);
     va_end(ap);
+    for (char *p = r->err; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
     return -1;
 }
 

@@ -1,0 +1,137 @@
+#!/bin/sh
+# run-report.sh: leakaudit-report on databases written by the shim: the
+# text, the symbolized stacks, the exit status (0, 1, 2) and one clear
+# line for every bad input.
+. "$top_srcdir/tests/lib.sh"
+
+leaks=$WORK/leaks.db
+under "$leaks" "$PROGS/leaks" > /dev/null 2>&1
+out=$WORK/leaks.txt
+"$REPORT" --color never "$leaks" > "$out" 2> "$WORK/err"
+check_eq "leaks: exit status 1, nothing on stderr" "$?:$(cat "$WORK/err")" "1:"
+check_grep "leaks: the every-call site" "^Leak of 144 bytes in 3 blocks$" "$out"
+check_grep "leaks: ... says it leaks on every call" \
+    "^  leaked 3 of 3 allocations from this site: it leaks on every call$" "$out"
+check_grep "leaks: ... symbolized without frame pointers (function, file:line, module)" \
+    "^    #0 0x[0-9a-f]+ in leak_every_call .*tests/programs/leaks.c:[0-9]+ \(leaks\)$" "$out"
+check_grep "leaks: ... called from main" "^    #1 0x[0-9a-f]+ in main .*leaks.c:[0-9]+ \(leaks\)$" "$out"
+check_grep "leaks: the some-calls site" "^  leaked 3 of 6 allocations from this site$" "$out"
+check_grep "leaks: the single leak" "^Leak of 1000 bytes in 1 block$" "$out"
+check_grep "leaks: the marked config, with its reason" \
+    "^Intentional: 200 bytes in 1 block, marked \"config\"$" "$out"
+check_grep "leaks: the table marked through an interior pointer" \
+    "^Intentional: 4096 bytes in 1 block, marked$" "$out"
+check_grep "leaks: the mark site is the leak_mark call in main" \
+    "^    #1 0x[0-9a-f]+ in main .*leaks.c:[0-9]+ \(leaks\)$" "$out"
+check_grep "leaks: summary of leaks" "^  leak +3 findings, 7 blocks, 1216 bytes$" "$out"
+check_grep "leaks: summary of intentional" "^  intentional +2 findings, 2 blocks, 4296 bytes$" "$out"
+check_grep "leaks: verdict" "^FAIL: 3 failing findings$" "$out"
+check "leaks: no frame of the shim" sh -c "! grep -q libleakaudit '$out'"
+check "leaks: no colour when asked for none" sh -c "! grep -q \"\$(printf '\\033')\" '$out'"
+"$REPORT" --color always "$leaks" | grep -q "$(printf '\033')\[1;31mLeak"
+check_eq "leaks: colour when asked for" "$?" 0
+
+clean=$WORK/clean.db
+under "$clean" "$PROGS/clean" > /dev/null
+"$REPORT" "$clean" > "$WORK/clean.txt"
+check_eq "clean: exit status 0" "$?" 0
+check_grep "clean: verdict" "^OK: no failing finding$" "$WORK/clean.txt"
+
+# Only marked blocks: still 0.
+marked=$WORK/marked.db
+cp "$leaks" "$marked"
+q "$marked" "DELETE FROM blocks WHERE mark IS NULL"
+"$REPORT" "$marked" > /dev/null
+check_eq "only marked blocks: exit status 0" "$?" 0
+
+# C++ names demangled.
+cxx=$WORK/cxx.db
+under "$cxx" "$PROGS/cxx_leaks" > /dev/null
+"$REPORT" --color never "$cxx" > "$WORK/cxx.txt"
+check_grep "cxx: demangled method name" " in shapes::Widget::make\(int\) .*cxx_leaks.cc:[0-9]+ " "$WORK/cxx.txt"
+check_grep "cxx: operator new on top" "^    #0 0x[0-9a-f]+ in operator new\(unsigned long\)" "$WORK/cxx.txt"
+check_grep "cxx: leaked every time" "^  leaked 4 of 4 allocations from this site: it leaks on every call$" "$WORK/cxx.txt"
+
+# Rust names demangled (the database comes from run-shim.sh when rustc is here).
+if [ -n "${RUSTC:-}" ] && [ -x "$RUSTC" ]; then
+    "$RUSTC" --edition 2021 -g -O -o "$WORK/rust_leaks" "$top_srcdir/tests/programs/rust_leaks.rs"
+    under "$WORK/rust.db" "$WORK/rust_leaks" > /dev/null
+    "$REPORT" --color never "$WORK/rust.db" > "$WORK/rust.txt"
+    check_grep "rust: demangled, no hash" " in rust_leaks::leak_buffer .*rust_leaks.rs:[0-9]+ " "$WORK/rust.txt"
+    check_grep "rust: inlined Box::new expanded" " in alloc::boxed::Box<T>::new " "$WORK/rust.txt"
+    check_grep "rust: Box::leak in a loop" "^  leaked 5 of 5 allocations from this site: it leaks on every call$" "$WORK/rust.txt"
+    check_grep "rust: the marked config" "^Intentional: 32 bytes in 1 block, marked \"config for the whole run\"$" "$WORK/rust.txt"
+else
+    echo "SKIP - rust: rustc not found"
+fi
+
+# Several runs; --run.
+fork=$WORK/fork.db
+under "$fork" "$PROGS/forker" > /dev/null
+"$REPORT" "$fork" > "$WORK/fork.txt"
+check_eq "fork: exit 1" "$?" 1
+check_grep "fork: three runs listed" "^leakaudit-report: .*fork.db: 3 runs$" "$WORK/fork.txt"
+check_grep "fork: findings name their run" "^Leak of 160 bytes in 4 blocks \(run [0-9]+\)$" "$WORK/fork.txt"
+child=$(q "$fork" "SELECT id FROM runs WHERE end_reason = '_exit'")
+"$REPORT" --run "$child" "$fork" > "$WORK/run.txt"
+check_grep "--run: only that run" "^leakaudit-report: .*: 1 run$" "$WORK/run.txt"
+check_grep "--run: it ended by _exit(7)" "^run $child: pid [0-9]+ .*forker \(_exit 7\)$" "$WORK/run.txt"
+
+# Hostile strings are escaped.
+evil=$WORK/evil.db
+cp "$leaks" "$evil"
+q "$evil" "UPDATE marks SET why = 'a' || char(27) || '[2J' || char(7) || 'b' WHERE why = 'config'"
+"$REPORT" --color never "$evil" > "$WORK/evil.txt"
+check_grep "control characters in a reason are escaped" 'marked "a\\x1b\[2J\\x07b"' "$WORK/evil.txt"
+check "no raw escape reaches the terminal" sh -c "! grep -q \"\$(printf '\\033')\" '$WORK/evil.txt'"
+
+# The report only reads.
+before=$(cksum < "$leaks")
+"$REPORT" "$leaks" > /dev/null
+check_eq "the database is not changed by the report" "$(cksum < "$leaks")" "$before"
+
+# ---- bad input: status 2 and one line ------------------------------------------
+# bad NAME PATTERN ARGS...: the report exits 2 with one stderr line matching.
+bad() {
+    name=$1; pattern=$2; shift 2
+    "$REPORT" "$@" > "$WORK/bad.out" 2> "$WORK/bad.err"
+    st=$?
+    if [ $st -eq 2 ] && [ "$(wc -l < "$WORK/bad.err")" -eq 1 ] &&
+        grep -Eq -- "^leakaudit-report: $pattern" "$WORK/bad.err" && [ ! -s "$WORK/bad.out" ]; then
+        pass "$name"
+    else
+        fail "$name: status $st, stderr: $(cat "$WORK/bad.err")"
+    fi
+}
+bad "missing database" ".*nothere.db: No such file or directory$" "$WORK/nothere.db"
+(cd "$WORK" && "$REPORT" > bad.out 2> bad.err; echo $? > bad.st)
+check_eq "default ./leakaudit.db missing: status 2" "$(cat "$WORK/bad.st")" 2
+printf 'just some text, not a database at all; long enough for a header.\n' > "$WORK/text.db"
+bad "a text file" ".*text.db: not a SQLite database$" "$WORK/text.db"
+bad "a directory" ".*: not a regular file$" "$WORK"
+: > "$WORK/empty.db"
+bad "an empty file" ".*empty.db: not a leakaudit database" "$WORK/empty.db"
+"$SQLITE3" "$WORK/other.db" "CREATE TABLE x(y)"
+bad "another SQLite database" ".*other.db: not a leakaudit database" "$WORK/other.db"
+cp "$leaks" "$WORK/v7.db"
+q "$WORK/v7.db" "UPDATE meta SET value = '7' WHERE key = 'schema_version'"
+bad "another schema version" ".*v7.db: schema version 7, this report reads version 1$" "$WORK/v7.db"
+cp "$leaks" "$WORK/trunc.db"
+size=$(wc -c < "$leaks")
+truncate -s $((size / 2)) "$WORK/trunc.db"
+bad "a truncated database" ".*trunc.db: .*(corrupt|malformed)" "$WORK/trunc.db"
+cp "$leaks" "$WORK/garbled.db"
+dd if=/dev/urandom of="$WORK/garbled.db" bs=1024 seek=5 count=8 conv=notrunc 2> /dev/null
+bad "a garbled database" ".*garbled.db: .*(corrupt|malformed|not a SQLite)" "$WORK/garbled.db"
+bad "an unknown option" "unknown or incomplete option '--frobnicate'" --frobnicate "$leaks"
+bad "--run without a number" "--run wants a run id, not 'x'" --run x "$leaks"
+bad "--run of a run that is not there" ".*: no run with id 99$" --run 99 "$leaks"
+bad "--color with a bad value" "--color wants auto, always or never" --color purple "$leaks"
+bad "two databases" "one database at a time" "$leaks" "$leaks"
+
+"$REPORT" --help > "$WORK/help.txt"
+check_eq "--help: status 0" "$?" 0
+check_grep "--help: usage" "^usage: leakaudit-report" "$WORK/help.txt"
+check_eq "--version" "$("$REPORT" --version | cut -d' ' -f1)" leakaudit-report
+
+finish
