@@ -133,6 +133,11 @@ check_eq "an unwritable database: one warning line" "$(wc -l < "$WORK/nd.err")" 
 check_grep "an unwritable database: the warning names the file" \
     "^leakaudit: cannot open the database /nonexistent/dir/x.db" "$WORK/nd.err"
 
+# The README's environment table is a copy of preload/options.def.
+"$top_srcdir/tools/options-table" "$top_srcdir/preload/options.def" > "$WORK/table.md"
+check "the README's environment table matches options.def" \
+    sh -c "test -s '$WORK/table.md' && while IFS= read -r line; do grep -Fxq -- \"\$line\" '$top_srcdir/README.md' || exit 1; done < '$WORK/table.md'"
+
 # ---- C++ and Rust ------------------------------------------------------------------------------
 db=$WORK/cxx.db
 under "$db" "$PROGS/cxx_leaks" > "$WORK/cxx.out"
@@ -153,7 +158,6 @@ if [ -n "${RUSTC:-}" ] && [ -x "$RUSTC" ]; then
     check_eq "rust: the marked config" \
         "$(q "$db" 'SELECT b.size, m.why FROM blocks b JOIN marks m ON m.run = b.run AND m.id = b.mark')" \
         "32|config for the whole run"
-    cp "$db" "$top_builddir/tests/rust.db" 2>/dev/null || true
 else
     echo "SKIP - rust: rustc not found"
 fi
