@@ -314,17 +314,46 @@ static uint32_t la_forget(void *p)
 /* Loads a real function; NULL only while STARTING. */
 #define REAL(f) __atomic_load_n(&real.f, __ATOMIC_ACQUIRE)
 
-void *la_malloc(size_t n)
+/* After a real allocation of N bytes returned P: records it (when P is not
+ * NULL) and leaves the shim with the errno the real call set. */
+static inline void la_done(void *p, size_t n)
 {
-    if (!la_enter()) {
-        void *(*f)(size_t) = REAL(malloc);
-        return f ? f(n) : boot_alloc(16, n);
-    }
-    void *p = real.malloc(n);
     int e = errno;
+
     la_record(p, n, 0);
     la_leave(e);
+}
+
+/* malloc, valloc and pvalloc: F is where the real one is kept; before it
+ * is known, the bootstrap arena serves, aligned to BOOT_ALIGN. */
+static inline __attribute__((always_inline)) void *
+la_sized(void *(**f)(size_t), size_t boot_align, size_t n)
+{
+    if (!la_enter()) {
+        void *(*fn)(size_t) = __atomic_load_n(f, __ATOMIC_ACQUIRE);
+        return fn ? fn(n) : boot_alloc(boot_align, n);
+    }
+    void *p = (*f)(n);
+    la_done(p, n);
     return p;
+}
+
+/* aligned_alloc and memalign, the same way. */
+static inline __attribute__((always_inline)) void *
+la_aligned(void *(**f)(size_t, size_t), size_t align, size_t n)
+{
+    if (!la_enter()) {
+        void *(*fn)(size_t, size_t) = __atomic_load_n(f, __ATOMIC_ACQUIRE);
+        return fn ? fn(align, n) : boot_alloc(align, n);
+    }
+    void *p = (*f)(align, n);
+    la_done(p, n);
+    return p;
+}
+
+void *la_malloc(size_t n)
+{
+    return la_sized(&real.malloc, 16, n);
 }
 
 void la_free(void *p)
@@ -356,9 +385,7 @@ void *la_calloc(size_t n, size_t m)
         return boot_alloc(16, n * m);
     }
     void *p = real.calloc(n, m);
-    int e = errno;
-    la_record(p, n * m, 0);
-    la_leave(e);
+    la_done(p, n * m);
     return p;
 }
 
@@ -448,67 +475,28 @@ int la_posix_memalign(void **out, size_t align, size_t n)
         return 0;
     }
     int rc = real.posix_memalign(out, align, n);
-    int e = errno;
-    if (rc == 0)
-        la_record(*out, n, 0);
-    la_leave(e);
+    la_done(rc == 0 ? *out : NULL, n);
     return rc;
-}
-
-/* The memalign-like functions: F(align, n), recorded with size N. */
-static void *la_aligned_common(void *(*f)(size_t, size_t), size_t align,
-                               size_t n)
-{
-    void *p = f(align, n);
-    int e = errno;
-
-    la_record(p, n, 0);
-    la_leave(e);
-    return p;
 }
 
 void *la_aligned_alloc(size_t align, size_t n)
 {
-    if (!la_enter()) {
-        void *(*f)(size_t, size_t) = REAL(aligned_alloc);
-        return f ? f(align, n) : boot_alloc(align, n);
-    }
-    return la_aligned_common(real.aligned_alloc, align, n);
+    return la_aligned(&real.aligned_alloc, align, n);
 }
 
 void *la_memalign(size_t align, size_t n)
 {
-    if (!la_enter()) {
-        void *(*f)(size_t, size_t) = REAL(memalign);
-        return f ? f(align, n) : boot_alloc(align, n);
-    }
-    return la_aligned_common(real.memalign, align, n);
+    return la_aligned(&real.memalign, align, n);
 }
 
 void *la_valloc(size_t n)
 {
-    if (!la_enter()) {
-        void *(*f)(size_t) = REAL(valloc);
-        return f ? f(n) : boot_alloc(4096, n);
-    }
-    void *p = real.valloc(n);
-    int e = errno;
-    la_record(p, n, 0);
-    la_leave(e);
-    return p;
+    return la_sized(&real.valloc, 4096, n);
 }
 
 void *la_pvalloc(size_t n)
 {
-    if (!la_enter()) {
-        void *(*f)(size_t) = REAL(pvalloc);
-        return f ? f(n) : boot_alloc(4096, n);
-    }
-    void *p = real.pvalloc(n);
-    int e = errno;
-    la_record(p, n, 0);
-    la_leave(e);
-    return p;
+    return la_sized(&real.pvalloc, 4096, n);
 }
 
 size_t la_malloc_usable_size(void *p)

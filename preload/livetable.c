@@ -113,24 +113,31 @@ static void lt_delete_slot(struct lt_shard *s, size_t i)
     s->count--;
 }
 
+/* The slot of the block starting at ADDR in S (its lock held), or -1. */
+static long lt_slot_of(const struct lt_shard *s, uintptr_t addr, uint64_t h)
+{
+    size_t i;
+
+    if (s->count == 0)
+        return -1;
+    i = lt_probe(s, addr, h);
+    return s->slots[i].addr == addr ? (long)i : -1;
+}
+
 int lt_remove(uintptr_t addr, struct la_block *out)
 {
     uint64_t h = lt_hash(addr);
     struct lt_shard *s = lt_shard_of(h);
-    int found = 0;
+    long i;
 
     pthread_mutex_lock(&s->lock);
-    if (s->count != 0) {
-        size_t i = lt_probe(s, addr, h);
-        if (s->slots[i].addr == addr) {
-            if (out)
-                *out = s->slots[i];
-            lt_delete_slot(s, i);
-            found = 1;
-        }
+    if ((i = lt_slot_of(s, addr, h)) >= 0) {
+        if (out)
+            *out = s->slots[i];
+        lt_delete_slot(s, (size_t)i);
     }
     pthread_mutex_unlock(&s->lock);
-    return found;
+    return i >= 0;
 }
 
 /* Copies the block starting exactly at ADDR.  Returns 1 if there is one. */
@@ -138,18 +145,13 @@ static int lt_lookup(uintptr_t addr, struct la_block *out)
 {
     uint64_t h = lt_hash(addr);
     struct lt_shard *s = lt_shard_of(h);
-    int found = 0;
+    long i;
 
     pthread_mutex_lock(&s->lock);
-    if (s->count != 0) {
-        size_t i = lt_probe(s, addr, h);
-        if (s->slots[i].addr == addr) {
-            *out = s->slots[i];
-            found = 1;
-        }
-    }
+    if ((i = lt_slot_of(s, addr, h)) >= 0)
+        *out = s->slots[i];
     pthread_mutex_unlock(&s->lock);
-    return found;
+    return i >= 0;
 }
 
 static int lt_holds(const struct la_block *b, uintptr_t p)
@@ -197,15 +199,13 @@ uint32_t lt_set_mark(uintptr_t addr, uint32_t mark)
     uint64_t h = lt_hash(addr);
     struct lt_shard *s = lt_shard_of(h);
     uint32_t now = 0;
+    long i;
 
     pthread_mutex_lock(&s->lock);
-    if (s->count != 0) {
-        size_t i = lt_probe(s, addr, h);
-        if (s->slots[i].addr == addr) {
-            if (s->slots[i].mark == 0)
-                s->slots[i].mark = mark;
-            now = s->slots[i].mark;
-        }
+    if ((i = lt_slot_of(s, addr, h)) >= 0) {
+        if (s->slots[i].mark == 0)
+            s->slots[i].mark = mark;
+        now = s->slots[i].mark;
     }
     pthread_mutex_unlock(&s->lock);
     return now;
