@@ -95,6 +95,19 @@ mkdir -p "$WORK/rel"
 check_eq "a relative LEAKAUDIT_OUTPUT is made absolute and inherited" \
     "$(q "$WORK/rel/rel.db" 'SELECT count(*) FROM runs')" 2
 
+# ---- many processes writing one file at once ----------------------------------------
+db=$WORK/parallel.db
+i=0
+while [ $i -lt 24 ]; do
+    under "$db" "$PROGS/leaks" > /dev/null 2>&1 &
+    i=$((i + 1))
+done
+wait
+check_eq "24 processes at once: 24 runs of 9 blocks each" \
+    "$(q "$db" 'SELECT count(*), min(blocks), max(blocks) FROM runs')" "24|9|9"
+check_eq "24 processes at once: blocks all there" "$(q "$db" 'SELECT count(*) FROM blocks')" 216
+check_eq "24 processes at once: the database is sound" "$(q "$db" 'PRAGMA integrity_check')" ok
+
 # ---- ways out of a process -------------------------------------------------------------
 for mode in return exit _exit _Exit; do
     db=$WORK/exit-$mode.db
