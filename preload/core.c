@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <link.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,11 @@
 #include "core.h"
 #include "livetable.h"
 #include "marks.h"
+#include "modules.h"
 #include "options.h"
+#include "scan.h"
 #include "stackdepot.h"
+#include "threads.h"
 #include "writer.h"
 
 enum { ST_UNSTARTED, ST_STARTING, ST_RECORDING, ST_DEGRADED, ST_STOPPED };
@@ -58,6 +62,7 @@ static struct {
     void (*exit_now[2])(int); /* _exit, _Exit */
     int (*start_main)(int (*)(int, char **, char **), int, char **,
                       void (*)(void), void (*)(void), void (*)(void), void *);
+    int (*pthread_create)(void *, const void *, void *(*)(void *), void *);
 } real;
 
 static int la_state = ST_UNSTARTED;
@@ -122,6 +127,7 @@ static void la_resolve(void)
     LA_RESOLVE(exit_now[0], "_exit");
     LA_RESOLVE(exit_now[1], "_Exit");
     LA_RESOLVE(start_main, "__libc_start_main");
+    LA_RESOLVE(pthread_create, "pthread_create");
 }
 
 /* The address range of the shim's own image, from its ELF header in
@@ -539,6 +545,49 @@ int la_mark(const void *ptr, const char *why)
     return 0;
 }
 
+/* ---- threads ------------------------------------------------------------ */
+
+struct la_thread_start {
+    void *(*fn)(void *);
+    void *arg;
+};
+
+static void *la_thread_main(void *p)
+{
+    struct la_thread_start s = *(struct la_thread_start *)p;
+
+    t_guard++;
+    real.free(p);
+    threads_enter();
+    t_guard--;
+    return s.fn(s.arg);
+}
+
+int la_pthread_create(void *thread, const void *attr, void *(*fn)(void *),
+                      void *arg)
+{
+    struct la_thread_start *s;
+
+    if (!REAL(pthread_create))
+        la_start();
+    if (la_load_state() == ST_STOPPED || !REAL(malloc))
+        return real.pthread_create(thread, attr, fn, arg);
+    t_guard++;
+    s = real.malloc(sizeof *s);
+    t_guard--;
+    if (!s) /* no room to wrap: the thread's stack is just not tracked */
+        return real.pthread_create(thread, attr, fn, arg);
+    s->fn = fn;
+    s->arg = arg;
+    int rc = real.pthread_create(thread, attr, la_thread_main, s);
+    if (rc != 0) {
+        t_guard++;
+        real.free(s);
+        t_guard--;
+    }
+    return rc;
+}
+
 /* ---- fork ------------------------------------------------------------- */
 
 static void la_fork_prepare(void)
@@ -564,6 +613,7 @@ static void la_fork_child(void)
     lt_reset_locks();
     sd_reset_lock();
     marks_reset_lock();
+    threads_reset_lock();
     la_pid = getpid();
     t_tid = 0;
     la_start_time = la_now();
@@ -583,8 +633,11 @@ static void la_fork_child(void)
 static void la_finish(const char *reason)
 {
     struct la_run_record rec;
+    struct la_snap snap;
     char exe[PATH_MAX];
     ssize_t n;
+    /* Callee-saved registers, spilled where the stack scan sees them. */
+    jmp_buf regs;
 
     if (la_load_state() == ST_UNSTARTED || getpid() != la_pid)
         return;
@@ -605,7 +658,25 @@ static void la_finish(const char *reason)
             .exit_code = la_exit_code, .depth = la_opt.depth,
             .complete = s == ST_RECORDING, .first_seq = la_first_seq,
         };
-        writer_write(la_output, &rec);
+        setjmp(regs);
+        struct la_scan_opts so = {
+            .scan = (int)la_opt.scan, .sp = (uintptr_t)&regs,
+            .first_seq = la_first_seq,
+            .self_lo = la_text_lo, .self_hi = la_text_hi,
+        };
+        uintptr_t at_base = getauxval(AT_BASE);
+        if (at_base)
+            modules_range(at_base, &so.loader_lo, &so.loader_hi);
+        if (snap_take(&snap) == 0) {
+            snap_classify(&snap, &so);
+            writer_write(la_output, &rec, &snap);
+            snap_free(&snap);
+        } else {
+            la_warn("out of memory for the exit-time snapshot: the run is "
+                    "written without its blocks");
+            rec.complete = 0;
+            writer_write(la_output, &rec, NULL);
+        }
     }
     t_guard--;
 }
@@ -682,6 +753,7 @@ __attribute__((constructor(101))) static void la_constructor(int argc,
     if (!cur || strcmp(cur, la_output) != 0)
         setenv("LEAKAUDIT_OUTPUT", la_output, 1);
     pthread_atfork(la_fork_prepare, la_fork_parent, la_fork_child);
+    threads_init();
     t_guard--;
 }
 

@@ -20,6 +20,10 @@ LA_HIDDEN void *la_valloc(size_t n);
 LA_HIDDEN void *la_pvalloc(size_t n);
 LA_HIDDEN size_t la_malloc_usable_size(void *p);
 
+/* pthread_create: the new thread registers its stack (threads.h). */
+LA_HIDDEN int la_pthread_create(void *thread, const void *attr,
+                                void *(*fn)(void *), void *arg);
+
 /* leak_mark(), as in leakaudit.h. */
 LA_HIDDEN int la_mark(const void *ptr, const char *why);
 

@@ -4,6 +4,7 @@
  * leak_mark are the only symbols the library exports.
  */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@ LA_EXPORT void *memalign(size_t a, size_t n) { return la_memalign(a, n); }
 LA_EXPORT void *valloc(size_t n) { return la_valloc(n); }
 LA_EXPORT void *pvalloc(size_t n) { return la_pvalloc(n); }
 LA_EXPORT size_t malloc_usable_size(void *p) { return la_malloc_usable_size(p); }
+
+LA_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg) { return la_pthread_create(t, a, fn, arg); }
 
 LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, why); }
 

@@ -44,6 +44,24 @@ static void build_id_hex(const struct dl_phdr_info *info, char *out, size_t cap)
     }
 }
 
+/* The PT_LOAD range of INFO, relative to its load bias; 0 if none. */
+static uintptr_t load_range(const struct dl_phdr_info *info, uintptr_t *lo)
+{
+    uintptr_t hi = 0;
+
+    *lo = UINTPTR_MAX;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if (ph->p_vaddr < *lo)
+            *lo = ph->p_vaddr;
+        if (ph->p_vaddr + ph->p_memsz > hi)
+            hi = ph->p_vaddr + ph->p_memsz;
+    }
+    return hi;
+}
+
 struct collect_ctx {
     struct la_modules *m;
     size_t cap;
@@ -53,20 +71,11 @@ struct collect_ctx {
 static int collect_one(struct dl_phdr_info *info, size_t size, void *data)
 {
     struct collect_ctx *c = data;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    uintptr_t lo, hi = load_range(info, &lo);
     char exe[PATH_MAX];
     const char *name = info->dlpi_name;
 
     (void)size;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
-        if (ph->p_vaddr < lo)
-            lo = ph->p_vaddr;
-        if (ph->p_vaddr + ph->p_memsz > hi)
-            hi = ph->p_vaddr + ph->p_memsz;
-    }
     if (hi == 0)
         return 0;
     if (name == NULL || name[0] == '\0') {
@@ -96,6 +105,35 @@ static int collect_one(struct dl_phdr_info *info, size_t size, void *data)
     build_id_hex(info, mod->build_id, sizeof mod->build_id);
     c->m->n++;
     return 0;
+}
+
+struct range_ctx {
+    uintptr_t base, lo, hi;
+    int found;
+};
+
+static int range_one(struct dl_phdr_info *info, size_t size, void *data)
+{
+    struct range_ctx *c = data;
+    uintptr_t lo, hi;
+
+    (void)size;
+    if (info->dlpi_addr != c->base || (hi = load_range(info, &lo)) == 0)
+        return 0;
+    c->lo = info->dlpi_addr + lo;
+    c->hi = info->dlpi_addr + hi;
+    c->found = 1;
+    return 1;
+}
+
+int modules_range(uintptr_t base, uintptr_t *lo, uintptr_t *hi)
+{
+    struct range_ctx c = { .base = base };
+
+    dl_iterate_phdr(range_one, &c);
+    *lo = c.lo;
+    *hi = c.hi;
+    return c.found ? 0 : -1;
 }
 
 static int by_start(const void *a, const void *b)

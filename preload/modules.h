@@ -26,6 +26,10 @@ struct la_modules {
 LA_HIDDEN int modules_collect(struct la_modules *out);
 LA_HIDDEN void modules_free(struct la_modules *m);
 
+/* The address range of the loaded object whose load bias is BASE (e.g. the
+ * dynamic loader's, getauxval(AT_BASE)).  Returns 0, or -1 if none. */
+LA_HIDDEN int modules_range(uintptr_t base, uintptr_t *lo, uintptr_t *hi);
+
 /* Index of the module holding PC, or -1. */
 LA_HIDDEN long modules_find(const struct la_modules *m, uintptr_t pc);
 

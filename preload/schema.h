@@ -7,7 +7,7 @@
 #ifndef LA_SCHEMA_H
 #define LA_SCHEMA_H
 
-#define LA_SCHEMA_VERSION 1
+#define LA_SCHEMA_VERSION 2
 
 static const char la_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta("
@@ -20,7 +20,7 @@ static const char la_schema_sql[] =
     "  end_reason TEXT NOT NULL,"
     "  exit_code INTEGER, signal INTEGER,"
     "  depth INTEGER NOT NULL,"
-    "  complete INTEGER NOT NULL,"
+    "  complete INTEGER NOT NULL, scan INTEGER NOT NULL,"
     "  blocks INTEGER NOT NULL, bytes INTEGER NOT NULL,"
     "  shim_version TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS args("
@@ -43,18 +43,24 @@ static const char la_schema_sql[] =
     "  id INTEGER PRIMARY KEY, run INTEGER NOT NULL,"
     "  address INTEGER NOT NULL, size INTEGER NOT NULL,"
     "  stack INTEGER NOT NULL, thread INTEGER NOT NULL, seq INTEGER NOT NULL,"
-    "  mark INTEGER);"
+    "  mark INTEGER, class INTEGER NOT NULL, owner INTEGER);"
     "CREATE INDEX IF NOT EXISTS blocks_run ON blocks(run, stack);"
+    "CREATE TABLE IF NOT EXISTS edges("
+    "  run INTEGER NOT NULL, src INTEGER NOT NULL, offset INTEGER NOT NULL,"
+    "  dst INTEGER NOT NULL,"
+    "  PRIMARY KEY(run, src, offset)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS marks("
     "  run INTEGER NOT NULL, id INTEGER NOT NULL,"
     "  block INTEGER NOT NULL, why TEXT, stack INTEGER NOT NULL,"
     "  PRIMARY KEY(run, id)) WITHOUT ROWID;"
     "CREATE VIEW IF NOT EXISTS leak_sites AS"
-    "  SELECT b.run AS run, b.stack AS stack, count(*) AS blocks,"
-    "         sum(b.size) AS bytes, count(b.mark) AS marked,"
+    "  SELECT b.run AS run, b.stack AS stack,"
+    "         CASE b.class WHEN 1 THEN 'intentional' WHEN 2 THEN 'reachable'"
+    "                      ELSE 'lost' END AS class,"
+    "         count(*) AS blocks, sum(b.size) AS bytes,"
     "         s.allocs AS site_allocs, s.frees AS site_frees"
     "  FROM blocks b LEFT JOIN stacks s ON s.run = b.run AND s.id = b.stack"
-    "  GROUP BY b.run, b.stack;"
+    "  GROUP BY b.run, b.stack, b.class;"
     "CREATE VIEW IF NOT EXISTS frame_locations AS"
     "  SELECT f.run AS run, f.stack AS stack, f.level AS level,"
     "         printf('0x%x', f.pc) AS pc, m.path AS module,"

@@ -25,9 +25,15 @@
 LA_HIDDEN void la_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Pages from the kernel for the shim's own tables (never from malloc, so
- * they are never recorded nor mistaken for the program's heap).  Returns
- * NULL on failure, with errno kept. */
+ * they are never recorded nor mistaken for the program's heap), listed so
+ * that the exit-time scan skips them (pages.c).  Returns NULL on failure,
+ * with errno kept. */
 LA_HIDDEN void *la_pages(size_t bytes);
 LA_HIDDEN void la_pages_free(void *p, size_t bytes);
+
+/* A copy of the list of the shim's own mappings: up to CAP (start, end)
+ * pairs into OUT, sorted by start.  Returns how many there are (which may
+ * exceed CAP). */
+LA_HIDDEN size_t la_pages_list(uintptr_t (*out)[2], size_t cap);
 
 #endif

@@ -1,11 +1,10 @@
 /*
  * warn.c: the shim's only output of its own, one line on stderr per
- * problem, and the page allocator for its tables.
+ * problem.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -32,24 +31,5 @@ void la_warn(const char *fmt, ...)
         p += w;
         n -= (int)w;
     }
-    errno = saved;
-}
-
-void *la_pages(size_t bytes)
-{
-    int saved = errno;
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-    errno = saved;
-    return p == MAP_FAILED ? NULL : p;
-}
-
-void la_pages_free(void *p, size_t bytes)
-{
-    int saved = errno;
-
-    if (p)
-        munmap(p, bytes);
     errno = saved;
 }

@@ -11,7 +11,6 @@
 #include <sqlite3.h>
 
 #include "config.h"
-#include "livetable.h"
 #include "marks.h"
 #include "modules.h"
 #include "schema.h"
@@ -25,6 +24,7 @@ struct wr {
     const char *path;
     sqlite3_int64 run;
     const struct la_run_record *rec;
+    const struct la_snap *snap;
     struct la_modules mods;
     unsigned char *used;      /* bitmap over stack ids to write */
     uint64_t blocks, bytes;
@@ -110,8 +110,8 @@ static int wr_run(struct wr *w)
     if (wr_prepare(w,
                    "INSERT INTO runs(pid, ppid, exe, cwd, session, start_time,"
                    " end_time, end_reason, exit_code, signal, depth, complete,"
-                   " blocks, bytes, shim_version)"
-                   " VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,0,0,?)", &st) != 0)
+                   " scan, blocks, bytes, shim_version)"
+                   " VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,0,0,?)", &st) != 0)
         return -1;
     sqlite3_bind_int64(st, 1, r->pid);
     sqlite3_bind_int64(st, 2, r->ppid);
@@ -126,8 +126,9 @@ static int wr_run(struct wr *w)
     else
         sqlite3_bind_null(st, 9);
     sqlite3_bind_int64(st, 10, r->depth);
-    sqlite3_bind_int(st, 11, r->complete);
-    sqlite3_bind_text(st, 12, PACKAGE_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, r->complete && w->snap && w->snap->complete);
+    sqlite3_bind_int(st, 12, w->snap && w->snap->scanned);
+    sqlite3_bind_text(st, 13, PACKAGE_VERSION, -1, SQLITE_STATIC);
     rc = wr_step(w, st, "inserting the run");
     sqlite3_finalize(st);
     if (rc != 0)
@@ -178,10 +179,11 @@ static void wr_use_stack(struct wr *w, uint32_t id)
     w->used[id / 8] |= (unsigned char)(1u << (id % 8));
 }
 
-/* A block still allocated, unless it was inherited across fork. */
-static int wr_block(const struct la_block *b, void *ctx)
+/* Block I of the snapshot, unless it was inherited across fork. */
+static int wr_block(struct wr *w, size_t i)
 {
-    struct wr *w = ctx;
+    const struct la_snap *sn = w->snap;
+    const struct la_block *b = &sn->v[i];
     sqlite3_stmt *st = w->ins_block;
     const struct la_mark *m = marks_get(b->mark);
 
@@ -197,12 +199,49 @@ static int wr_block(const struct la_block *b, void *ctx)
         sqlite3_bind_int64(st, 7, m->id);
     else
         sqlite3_bind_null(st, 7);
+    sqlite3_bind_int(st, 8, sn->cls[i]);
+    if (sn->cls[i] == LA_INTENTIONAL && sn->owner[i] != LA_NO_OWNER)
+        sqlite3_bind_int64(st, 9, (sqlite3_int64)sn->v[sn->owner[i]].addr);
+    else
+        sqlite3_bind_null(st, 9);
     if (wr_step(w, st, "inserting a block") != 0)
         return -1;
     wr_use_stack(w, b->stack);
     w->blocks++;
     w->bytes += b->size;
     return 0;
+}
+
+/* The blocks, then the pointers among lost blocks. */
+static int wr_blocks(struct wr *w)
+{
+    const struct la_snap *sn = w->snap;
+    sqlite3_stmt *st;
+    int rc = 0;
+
+    if (!sn)
+        return 0;
+    if (wr_prepare(w, "INSERT INTO blocks(run, address, size, stack, thread,"
+                      " seq, mark, class, owner) VALUES (?,?,?,?,?,?,?,?,?)",
+                   &w->ins_block) != 0)
+        return -1;
+    for (size_t i = 0; i < sn->n && rc == 0; i++)
+        rc = wr_block(w, i);
+    if (rc != 0 || sn->nedges == 0)
+        return rc;
+    if (wr_prepare(w, "INSERT OR IGNORE INTO edges(run, src, offset, dst)"
+                      " VALUES (?,?,?,?)", &st) != 0)
+        return -1;
+    for (size_t i = 0; i < sn->nedges && rc == 0; i++) {
+        const struct la_edge *e = &sn->edges[i];
+        sqlite3_bind_int64(st, 1, w->run);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)sn->v[e->from].addr);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)e->offset);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)sn->v[e->to].addr);
+        rc = wr_step(w, st, "inserting an edge");
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* Marks whose block is still live and still carries them. */
@@ -296,19 +335,17 @@ static int wr_all(struct wr *w, uint32_t nstacks)
 {
     if (wr_schema(w) != 0 || wr_run(w) != 0 || wr_modules(w) != 0)
         return -1;
-    if (wr_prepare(w, "INSERT INTO blocks(run, address, size, stack, thread,"
-                      " seq, mark) VALUES (?,?,?,?,?,?,?)", &w->ins_block) != 0)
-        return -1;
-    if (lt_foreach(wr_block, w) != 0)
+    if (wr_blocks(w) != 0)
         return -1;
     if (wr_marks(w) != 0 || wr_stacks(w, nstacks) != 0 || wr_totals(w) != 0)
         return -1;
     return 0;
 }
 
-long writer_write(const char *path, const struct la_run_record *run)
+long writer_write(const char *path, const struct la_run_record *run,
+                  const struct la_snap *snap)
 {
-    struct wr w = { .rec = run, .path = path };
+    struct wr w = { .rec = run, .path = path, .snap = snap };
     uint32_t nstacks = sd_count();
     long rc = -1;
 

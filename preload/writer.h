@@ -6,7 +6,7 @@
 #ifndef LA_WRITER_H
 #define LA_WRITER_H
 
-#include "shim.h"
+#include "scan.h"
 
 struct la_run_record {
     long pid, ppid;
@@ -22,11 +22,13 @@ struct la_run_record {
 };
 
 /*
- * Writes RUN with the live table, the stacks, the marks and the loaded
- * modules into the database at PATH (created if missing).  Returns the new
+ * Writes RUN with the blocks of SNAP (classified, with the edges among lost
+ * blocks; NULL when no snapshot could be taken), the stacks, the marks and
+ * the loaded modules into the database at PATH (created if missing).  Returns the new
  * run's id; or -1 after one warning line, with the database unchanged (an
  * unreadable file, another schema version, a write error).
  */
-LA_HIDDEN long writer_write(const char *path, const struct la_run_record *run);
+LA_HIDDEN long writer_write(const char *path, const struct la_run_record *run,
+                            const struct la_snap *snap);
 
 #endif

@@ -159,6 +159,7 @@ static void row_run(sqlite3_stmt *st, void *p)
     r->has_signal = sqlite3_column_type(st, 10) != SQLITE_NULL;
     r->signal = sqlite3_column_int(st, 10);
     r->complete = sqlite3_column_int(st, 11);
+    r->scanned = sqlite3_column_int(st, 12);
 }
 
 static void row_arg(sqlite3_stmt *st, void *p)
@@ -253,6 +254,32 @@ static void row_block(sqlite3_stmt *st, void *p)
     b->seq = (uint64_t)sqlite3_column_int64(st, 4);
     b->mark = sqlite3_column_type(st, 5) == SQLITE_NULL
                   ? -1 : sqlite3_column_int64(st, 5);
+    b->cls = sqlite3_column_int(st, 6);
+    /* The owner's address, made an index once all blocks are in. */
+    b->owner = sqlite3_column_type(st, 7) == SQLITE_NULL
+                   ? -1 : sqlite3_column_int64(st, 7);
+}
+
+struct edges_ctx {
+    struct rp_run *run;
+    size_t cap;
+};
+
+static void row_edge(sqlite3_stmt *st, void *p)
+{
+    struct edges_ctx *c = p;
+    struct rp_run *r = c->run;
+    long src = rp_run_block_at(r, (uint64_t)sqlite3_column_int64(st, 0));
+    long dst = rp_run_block_at(r, (uint64_t)sqlite3_column_int64(st, 2));
+
+    if (src < 0 || dst < 0)
+        return; /* a damaged row: no such block */
+    if (r->nedges == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        r->edges = rp_xrealloc(r->edges, c->cap, sizeof *r->edges);
+    }
+    r->edges[r->nedges++] = (struct rp_edge){ (size_t)src, (size_t)dst,
+                                              (uint64_t)sqlite3_column_int64(st, 1) };
 }
 
 static void row_mark(sqlite3_stmt *st, void *p)
@@ -272,6 +299,7 @@ static int rd_run_tables(struct rd *r, struct rp_run *run)
 {
     struct grow gs = { .run = run }, gb = { .run = run };
     struct frames_ctx fc = { .run = run };
+    struct edges_ctx ec = { .run = run };
 
     if (rd_query(r, "SELECT value FROM args WHERE run = ?1 ORDER BY idx",
                  run->id, row_arg, run) != 0 ||
@@ -283,11 +311,21 @@ static int rd_run_tables(struct rd *r, struct rp_run *run)
     if (rd_query(r, "SELECT stack, level, pc, module FROM frames"
                     " WHERE run = ?1 ORDER BY stack, level",
                  run->id, row_frame, &fc) != 0 ||
-        rd_query(r, "SELECT address, size, stack, thread, seq, mark FROM blocks"
-                    " WHERE run = ?1 ORDER BY seq", run->id, row_block, &gb) != 0 ||
+        rd_query(r, "SELECT address, size, stack, thread, seq, mark, class, owner"
+                    " FROM blocks WHERE run = ?1 ORDER BY address",
+                 run->id, row_block, &gb) != 0 ||
+        rd_query(r, "SELECT src, offset, dst FROM edges WHERE run = ?1"
+                    " ORDER BY src, offset", run->id, row_edge, &ec) != 0 ||
         rd_query(r, "SELECT id, block, why, stack FROM marks WHERE run = ?1"
                     " ORDER BY id", run->id, row_mark, run) != 0)
         return -1;
+    for (size_t i = 0; i < run->nblocks; i++) {
+        struct rp_block *b = &run->blocks[i];
+        if (b->cls < RP_CLASS_INTENTIONAL || b->cls > RP_CLASS_LOST)
+            b->cls = RP_CLASS_REACHABLE; /* unknown: in doubt, not lost */
+        if (b->owner >= 0)
+            b->owner = rp_run_block_at(run, (uint64_t)b->owner);
+    }
     /* A stack keeps the frames present from level 0 on. */
     for (size_t i = 0; i < run->nstacks; i++) {
         struct rp_stack *s = &run->stacks[i];
@@ -322,8 +360,8 @@ int rp_db_read(const char *path, const struct rp_filter *filter,
         goto out;
     sqlite3_stmt *st;
     if (rd_prepare(&r, "SELECT id, pid, ppid, exe, cwd, session, start_time,"
-                       " end_time, end_reason, exit_code, signal, complete"
-                       " FROM runs WHERE (?1 < 0 OR id = ?1)"
+                       " end_time, end_reason, exit_code, signal, complete,"
+                       " scan FROM runs WHERE (?1 < 0 OR id = ?1)"
                        " AND (?2 IS NULL OR session = ?2) ORDER BY id", &st) != 0)
         goto out;
     sqlite3_bind_int64(st, 1, filter->run);

@@ -1,21 +1,34 @@
 /*
  * emit.h: the report's outputs.  They print findings (analyze.h) whose
- * stacks are already symbolized; they compute nothing.
+ * stacks are symbolized and whose policy is applied (policy.h); they
+ * compute nothing.
  */
 #ifndef RP_EMIT_H
 #define RP_EMIT_H
 
 #include <stdio.h>
 
-#include "analyze.h"
+#include "policy.h"
 
 struct rp_emit_opts {
-    int color; /* ANSI colours (only when writing to a terminal) */
+    int color;   /* ANSI colours (text, on a terminal) */
+    int verbose; /* text: every finding, reachable ones included */
 };
 
-/* The human-readable report, LeakSanitizer-like: runs, the summary per
- * kind, then each finding with its stack; a last line says FAIL or OK. */
-void rp_emit_text(FILE *out, const struct rp_db *db,
-                  const struct rp_findings *f, const struct rp_emit_opts *o);
+/* Text, LeakSanitizer-like: the runs, a summary line per kind, then the
+ * findings, failing first, with their stacks; cycles drawn member by
+ * member.  A last line says FAIL or OK. */
+void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f,
+                  const struct rp_summary *sum, const struct rp_emit_opts *o);
+
+/* JSON, version 1, as docs/json.md and docs/leakaudit-report.schema.json. */
+void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f,
+                  const struct rp_summary *sum);
+
+/* SARIF 2.1.0: one result per failing finding. */
+void rp_emit_sarif(FILE *out, const struct rp_db *db, const struct rp_findings *f);
+
+/* The innermost frame of ST with a source file, or NULL. */
+const struct rp_frame *rp_source_frame(const struct rp_stack *st);
 
 #endif

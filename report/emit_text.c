@@ -36,15 +36,23 @@ static const char *plural(uint64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-static void emit_stack(FILE *out, const struct rp_stack *st)
+const struct rp_frame *rp_source_frame(const struct rp_stack *st)
+{
+    for (size_t i = 0; st && i < st->nframes; i++)
+        if (st->frames[i].file)
+            return &st->frames[i];
+    return NULL;
+}
+
+static void emit_stack(FILE *out, const struct rp_stack *st, const char *indent)
 {
     if (!st || st->nframes == 0) {
-        fputs("    (no stack recorded)\n", out);
+        fprintf(out, "%s(no stack recorded)\n", indent);
         return;
     }
     for (size_t i = 0; i < st->nframes; i++) {
         const struct rp_frame *f = &st->frames[i];
-        fprintf(out, "    #%zu 0x%llx in ", i, (unsigned long long)f->pc);
+        fprintf(out, "%s#%zu 0x%llx in ", indent, i, (unsigned long long)f->pc);
         put_safe(out, f->function ? f->function : "??");
         if (f->file) {
             fputc(' ', out);
@@ -77,9 +85,43 @@ static void emit_run(FILE *out, const struct rp_run *r)
     else if (r->has_exit_code)
         fprintf(out, " (%s %d)", strcmp(r->end_reason, "_exit") == 0
                                      ? "_exit" : "exit", r->exit_code);
+    if (!r->scanned)
+        fputs(" [no reachability scan: unmarked blocks count as lost]", out);
     if (!r->complete)
-        fputs(" [incomplete: the shim ran out of memory]", out);
+        fputs(" [incomplete: the shim ran short of memory]", out);
     fputc('\n', out);
+}
+
+/* A member's short name: its innermost function, or its address. */
+static void member_name(FILE *out, const struct rp_member *m)
+{
+    const struct rp_stack *st = m->stack;
+
+    if (st && st->nframes > 0 && st->frames[0].function)
+        put_safe(out, st->frames[0].function);
+    else if (st && st->nframes > 0)
+        fprintf(out, "0x%llx", (unsigned long long)st->frames[0].pc);
+    else
+        fputs("?", out);
+}
+
+static void emit_cycle(FILE *out, const struct rp_finding *f)
+{
+    fputs("  ", out);
+    for (size_t i = 0; i < f->nmembers; i++) {
+        member_name(out, &f->members[i]);
+        if (f->members[i].has_next)
+            fprintf(out, " --(+%llu)--> ", (unsigned long long)f->members[i].next_offset);
+        else
+            fputs(" --(...)--> ", out);
+    }
+    member_name(out, &f->members[0]);
+    fputc('\n', out);
+    for (size_t i = 0; i < f->nmembers; i++) {
+        fprintf(out, "  member %zu: %llu bytes, allocated at:\n", i + 1,
+                (unsigned long long)f->members[i].size);
+        emit_stack(out, f->members[i].stack, "    ");
+    }
 }
 
 static void emit_finding(FILE *out, const struct rp_finding *f, int many_runs,
@@ -87,69 +129,110 @@ static void emit_finding(FILE *out, const struct rp_finding *f, int many_runs,
 {
     const char *on = o->color ? (f->fails ? C_RED : C_GREEN) : "";
     const char *off = o->color ? C_OFF : "";
+    unsigned long long bytes = f->bytes, blocks = f->blocks;
 
-    if (f->kind == RP_LEAK) {
-        fprintf(out, "%sLeak of %llu %s in %llu %s%s", on,
-                (unsigned long long)f->bytes, plural(f->bytes, "byte", "bytes"),
-                (unsigned long long)f->blocks, plural(f->blocks, "block", "blocks"),
-                off);
-    } else {
-        fprintf(out, "%sIntentional: %llu %s in %llu %s%s, marked%s", on,
-                (unsigned long long)f->bytes, plural(f->bytes, "byte", "bytes"),
-                (unsigned long long)f->blocks, plural(f->blocks, "block", "blocks"),
-                off, f->why ? " \"" : "");
+    switch (f->kind) {
+    case RP_LEAK:
+        fprintf(out, "%sLeak of %llu %s in %llu %s%s", on, bytes,
+                plural(bytes, "byte", "bytes"), blocks, plural(blocks, "block", "blocks"), off);
+        if (f->indirect_blocks)
+            fprintf(out, " (%llu direct, %llu indirect)",
+                    (unsigned long long)f->direct_blocks, (unsigned long long)f->indirect_blocks);
+        break;
+    case RP_CYCLE:
+        fprintf(out, "%sCycle of %zu %s, %llu bytes%s", on, f->nmembers,
+                plural(f->nmembers, "block", "blocks"), bytes, off);
+        if (f->instances > 1)
+            fprintf(out, ", leaked %llu times", (unsigned long long)f->instances);
+        if (f->indirect_blocks)
+            fprintf(out, " (%llu blocks in all, %llu owned by the cycles)", blocks,
+                    (unsigned long long)f->indirect_blocks);
+        break;
+    case RP_REPEATED_MARK:
+    case RP_INTENTIONAL:
+        fprintf(out, "%s%s: %llu %s in %llu %s%s, %llu %s", on,
+                f->kind == RP_REPEATED_MARK ? "Repeated mark" : "Intentional",
+                bytes, plural(bytes, "byte", "bytes"), blocks,
+                plural(blocks, "block", "blocks"), off, (unsigned long long)f->marks,
+                plural(f->marks, "block marked", "blocks marked"));
         if (f->why) {
+            fputs(" \"", out);
             put_safe(out, f->why);
             fputc('"', out);
         }
+        break;
+    case RP_REACHABLE:
+        fprintf(out, "%sReachable: %llu %s in %llu %s%s", on, bytes,
+                plural(bytes, "byte", "bytes"), blocks, plural(blocks, "block", "blocks"), off);
+        break;
+    default:
+        break;
     }
     if (many_runs)
         fprintf(out, " (run %lld)", (long long)f->run->id);
+    if (f->baselined)
+        fputs(" [in the baseline]", out);
     fputc('\n', out);
-    if (f->repeated)
+    if (f->kind == RP_LEAK && f->repeated)
         fprintf(out, "  leaked %llu of %llu allocations from this site%s\n",
-                (unsigned long long)f->blocks,
+                (unsigned long long)f->direct_blocks,
                 (unsigned long long)f->site_allocations,
                 f->per_call ? ": it leaks on every call" : "");
-    if (f->kind == RP_INTENTIONAL) {
+    if (f->kind == RP_REPEATED_MARK)
+        fprintf(out, "  this mark site marked %llu blocks still allocated: an intentional "
+                     "leak that fires per call\n", (unsigned long long)f->marks);
+    if (f->kind == RP_CYCLE) {
+        emit_cycle(out, f);
+    } else if (f->kind == RP_INTENTIONAL || f->kind == RP_REPEATED_MARK) {
         fputs("  allocated at:\n", out);
-        emit_stack(out, f->stack);
+        emit_stack(out, f->stack, "    ");
         fputs("  marked at:\n", out);
-        emit_stack(out, f->mark_stack);
+        emit_stack(out, f->mark_stack, "    ");
     } else {
-        emit_stack(out, f->stack);
+        emit_stack(out, f->stack, "    ");
     }
     fputc('\n', out);
 }
 
-void rp_emit_text(FILE *out, const struct rp_db *db,
-                  const struct rp_findings *f, const struct rp_emit_opts *o)
+static void emit_totals(FILE *out, const char *name, const struct rp_totals *t,
+                        const char *note)
 {
-    uint64_t failing = 0;
+    fprintf(out, "  %-14s %llu %s, %llu %s, %llu %s%s\n", name,
+            (unsigned long long)t->findings, plural(t->findings, "finding", "findings"),
+            (unsigned long long)t->blocks, plural(t->blocks, "block", "blocks"),
+            (unsigned long long)t->bytes, plural(t->bytes, "byte", "bytes"), note);
+}
+
+void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f,
+                  const struct rp_summary *sum, const struct rp_emit_opts *o)
+{
+    size_t hidden = 0;
 
     fputs("leakaudit-report: ", out);
     put_safe(out, db->path);
     fprintf(out, ": %zu %s\n", db->nruns, plural(db->nruns, "run", "runs"));
     for (size_t i = 0; i < db->nruns; i++)
         emit_run(out, &db->runs[i]);
+    fputs(o->color ? "\n" C_BOLD "SUMMARY" C_OFF "\n" : "\nSUMMARY\n", out);
+    for (int k = 0; k < RP_KINDS; k++)
+        emit_totals(out, rp_kind_name(k), &sum->kind[k], "");
+    emit_totals(out, "suppressed", &sum->suppressed, "");
     fputc('\n', out);
     for (size_t i = 0; i < f->n; i++) {
-        emit_finding(out, &f->v[i], db->nruns > 1, o);
-        failing += f->v[i].fails;
+        const struct rp_finding *x = &f->v[i];
+        if (x->suppressed || (x->kind == RP_REACHABLE && !o->verbose && !x->fails)) {
+            hidden += !x->suppressed;
+            continue;
+        }
+        emit_finding(out, x, db->nruns > 1, o);
     }
-    fputs(o->color ? C_BOLD "SUMMARY" C_OFF "\n" : "SUMMARY\n", out);
-    for (int k = 0; k < RP_KINDS; k++)
-        fprintf(out, "  %-12s %llu %s, %llu %s, %llu %s\n", rp_kind_name(k),
-                (unsigned long long)f->total[k].findings,
-                plural(f->total[k].findings, "finding", "findings"),
-                (unsigned long long)f->total[k].blocks,
-                plural(f->total[k].blocks, "block", "blocks"),
-                (unsigned long long)f->total[k].bytes,
-                plural(f->total[k].bytes, "byte", "bytes"));
-    if (f->fail)
+    if (hidden)
+        fprintf(out, "(%zu reachable %s not shown: --verbose shows them)\n\n", hidden,
+                plural(hidden, "site", "sites"));
+    if (sum->fail)
         fprintf(out, "%sFAIL%s: %llu failing %s\n", o->color ? C_RED : "",
-                o->color ? C_OFF : "", (unsigned long long)failing,
-                plural(failing, "finding", "findings"));
+                o->color ? C_OFF : "", (unsigned long long)sum->failing,
+                plural(sum->failing, "finding", "findings"));
     else
         fprintf(out, "%sOK%s: no failing finding\n", o->color ? C_GREEN : "",
                 o->color ? C_OFF : "");

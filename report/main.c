@@ -1,7 +1,7 @@
 /*
- * main.c: leakaudit-report's command line.  Reads the database, analyses,
- * symbolizes what it will print, emits, and exits 0 (policy holds),
- * 1 (it fails) or 2 (bad arguments or a bad database).
+ * main.c: leakaudit-report's command line.  Reads the database, finds,
+ * symbolizes, applies the policy, emits, and exits 0 (the policy holds),
+ * 1 (it fails) or 2 (bad arguments or a bad database or suppression file).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,26 +14,42 @@
 #include "analyze.h"
 #include "db.h"
 #include "emit.h"
+#include "policy.h"
+#include "suppress.h"
 #include "symbolize.h"
 
 #define EXIT_POLICY_FAILS 1
 #define EXIT_BAD_INPUT 2
 
+enum format { FMT_TEXT, FMT_JSON, FMT_SARIF };
+
 static void usage(FILE *out)
 {
     fputs("usage: leakaudit-report [OPTIONS] [DB]\n"
-          "Reports the leaks that libleakaudit.so recorded in DB "
-          "(default ./leakaudit.db).\n"
+          "Reports what libleakaudit.so recorded in DB (default ./leakaudit.db).\n"
           "\n"
-          "  --run ID           report only run ID\n"
-          "  --session LABEL    report only runs recorded with "
+          "  --format FORMAT          text (default), json or sarif\n"
+          "  --fail-on LIST           kinds that fail, comma-separated "
+          "(default leak,cycle,repeated-mark;\n"
+          "                           also intentional, reachable; none)\n"
+          "  --suppressions FILE      LeakSanitizer-syntax suppressions "
+          "(leak:PATTERN); repeatable\n"
+          "  --no-builtin-suppressions  do not hide runtime internals\n"
+          "  --list-suppressions      print the suppressions in force and exit\n"
+          "  --max-marks-per-site N   marked blocks a mark site may keep "
+          "(default 1)\n"
+          "  --baseline OLD.db        fail only on sites that OLD.db does not have\n"
+          "  --run ID                 report only run ID\n"
+          "  --session LABEL          report only runs recorded with "
           "LEAKAUDIT_SESSION=LABEL\n"
-          "  --color WHEN       colour the text: auto (default), always, never\n"
-          "  -h, --help         this help\n"
-          "  -V, --version      the version\n"
+          "  --color WHEN             colour the text: auto (default), always, never\n"
+          "  -v, --verbose            text: show reachable sites too\n"
+          "  -h, --help               this help\n"
+          "  -V, --version            the version\n"
           "\n"
-          "Exit status: 0 no unmarked leak; 1 unmarked leaks; 2 bad arguments\n"
-          "or a missing, unreadable, corrupt or wrong-version database.\n",
+          "Exit status: 0 the policy holds; 1 it fails; 2 bad arguments, or a "
+          "missing,\nunreadable, corrupt or wrong-version database, or a bad "
+          "suppression file.\n",
           out);
 }
 
@@ -45,8 +61,8 @@ static int bad_usage(const char *fmt, const char *arg)
     return EXIT_BAD_INPUT;
 }
 
-/* Parses a run id; -1 when S is not a non-negative integer. */
-static int64_t parse_id(const char *s)
+/* Parses a non-negative integer; -1 when S is not one. */
+static int64_t parse_count(const char *s)
 {
     char *end;
     long long v;
@@ -58,36 +74,127 @@ static int64_t parse_id(const char *s)
     return v;
 }
 
+/* Analyses every run of DB and symbolizes every stack a finding shows. */
+static void find_all(struct rp_db *db, const struct rp_analysis_opts *ao,
+                     struct rp_symbolizer *sym, struct rp_findings *f)
+{
+    for (size_t i = 0; i < db->nruns; i++)
+        rp_analyze_run(&db->runs[i], ao, f);
+    for (size_t i = 0; i < f->n; i++) {
+        struct rp_finding *x = &f->v[i];
+        if (x->stack)
+            rp_sym_stack(sym, x->run, x->stack);
+        if (x->mark_stack)
+            rp_sym_stack(sym, x->run, x->mark_stack);
+        for (size_t k = 0; k < x->nmembers; k++)
+            if (x->members[k].stack)
+                rp_sym_stack(sym, x->run, x->members[k].stack);
+    }
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The site keys of OLD.db's findings, sorted, into P.  0, or -1 (ERR). */
+static int load_baseline(const char *path, const struct rp_analysis_opts *ao,
+                         struct rp_symbolizer *sym, struct rp_policy *p,
+                         char *err, size_t errlen)
+{
+    struct rp_filter all = { .run = -1 };
+    struct rp_db old;
+    struct rp_findings f = { 0 };
+
+    if (rp_db_read(path, &all, &old, err, errlen) != 0)
+        return -1;
+    find_all(&old, ao, sym, &f);
+    p->baseline = rp_xcalloc(f.n + 1, sizeof *p->baseline);
+    for (size_t i = 0; i < f.n; i++)
+        p->baseline[p->nbaseline++] = rp_site_key(&f.v[i]);
+    qsort(p->baseline, p->nbaseline, sizeof *p->baseline, key_cmp);
+    rp_findings_free(&f);
+    rp_db_free(&old);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
+           O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR };
     static const struct option longopts[] = {
-        { "run", required_argument, NULL, 'r' },
-        { "session", required_argument, NULL, 's' },
-        { "color", required_argument, NULL, 'c' },
+        { "format", required_argument, NULL, O_FORMAT },
+        { "fail-on", required_argument, NULL, O_FAIL_ON },
+        { "suppressions", required_argument, NULL, O_SUPP },
+        { "no-builtin-suppressions", no_argument, NULL, O_NO_BUILTIN },
+        { "list-suppressions", no_argument, NULL, O_LIST_SUPP },
+        { "max-marks-per-site", required_argument, NULL, O_MAX_MARKS },
+        { "baseline", required_argument, NULL, O_BASELINE },
+        { "run", required_argument, NULL, O_RUN },
+        { "session", required_argument, NULL, O_SESSION },
+        { "color", required_argument, NULL, O_COLOR },
+        { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
-    struct rp_policy policy = RP_POLICY_DEFAULT;
-    struct rp_emit_opts eo = { .color = -1 };
     struct rp_filter filter = { .run = -1 };
-    const char *path = "leakaudit.db";
+    struct rp_analysis_opts ao = { .max_marks_per_site = 1 };
+    struct rp_policy policy = { .fail_mask = RP_FAIL_DEFAULT };
+    struct rp_emit_opts eo = { .color = -1 };
+    struct rp_suppressions supp = { 0 };
+    enum format format = FMT_TEXT;
+    const char *path = "leakaudit.db", *baseline = NULL;
+    const char **supp_files = NULL;
+    size_t nsupp_files = 0;
+    int builtin = 1, list = 0, c, status;
     char err[1024];
-    struct rp_db db;
-    struct rp_findings f = { 0 };
-    int c;
+    int64_t v;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r':
-            if ((filter.run = parse_id(optarg)) < 0)
+        case O_FORMAT:
+            if (strcmp(optarg, "text") == 0)
+                format = FMT_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                format = FMT_JSON;
+            else if (strcmp(optarg, "sarif") == 0)
+                format = FMT_SARIF;
+            else
+                return bad_usage("--format wants text, json or sarif, not '%s'", optarg);
+            break;
+        case O_FAIL_ON:
+            if (rp_fail_on_parse(optarg, &policy.fail_mask, err, sizeof err) != 0)
+                return bad_usage("--fail-on: unknown kind '%s' (leak, cycle, "
+                                 "repeated-mark, intentional, reachable, none)", err);
+            break;
+        case O_SUPP:
+            supp_files = rp_xrealloc(supp_files, nsupp_files + 1, sizeof *supp_files);
+            supp_files[nsupp_files++] = optarg;
+            break;
+        case O_NO_BUILTIN:
+            builtin = 0;
+            break;
+        case O_LIST_SUPP:
+            list = 1;
+            break;
+        case O_MAX_MARKS:
+            if ((v = parse_count(optarg)) < 0)
+                return bad_usage("--max-marks-per-site wants a number, not '%s'", optarg);
+            ao.max_marks_per_site = (uint64_t)v;
+            break;
+        case O_BASELINE:
+            baseline = optarg;
+            break;
+        case O_RUN:
+            if ((filter.run = parse_count(optarg)) < 0)
                 return bad_usage("--run wants a run id, not '%s'", optarg);
             break;
-        case 's':
+        case O_SESSION:
             filter.session = optarg;
             break;
-        case 'c':
+        case O_COLOR:
             if (strcmp(optarg, "auto") == 0)
                 eo.color = -1;
             else if (strcmp(optarg, "always") == 0)
@@ -95,8 +202,10 @@ int main(int argc, char **argv)
             else if (strcmp(optarg, "never") == 0)
                 eo.color = 0;
             else
-                return bad_usage("--color wants auto, always or never, not '%s'",
-                                 optarg);
+                return bad_usage("--color wants auto, always or never, not '%s'", optarg);
+            break;
+        case 'v':
+            eo.verbose = 1;
             break;
         case 'h':
             usage(stdout);
@@ -105,42 +214,66 @@ int main(int argc, char **argv)
             puts("leakaudit-report " PACKAGE_VERSION);
             return 0;
         default:
-            return bad_usage("unknown or incomplete option '%s'",
-                             argv[optind - 1]);
+            return bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
         path = argv[optind++];
     if (optind < argc)
-        return bad_usage("one database at a time (extra argument '%s')",
-                         argv[optind]);
+        return bad_usage("one database at a time (extra argument '%s')", argv[optind]);
     if (eo.color < 0)
-        eo.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+        eo.color = format == FMT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 
+    if (builtin)
+        rp_supp_builtin(&supp);
+    for (size_t i = 0; i < nsupp_files; i++) {
+        if (rp_supp_load(&supp, supp_files[i], err, sizeof err) != 0) {
+            fprintf(stderr, "leakaudit-report: %s\n", err);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    free(supp_files);
+    if (list) {
+        for (size_t i = 0; i < supp.n; i++)
+            printf("leak:%s\t# %s\n", supp.v[i].pattern, supp.v[i].origin);
+        rp_supp_free(&supp);
+        return 0;
+    }
+    policy.supp = &supp;
+
+    struct rp_db db;
     if (rp_db_read(path, &filter, &db, err, sizeof err) != 0) {
         fprintf(stderr, "leakaudit-report: %s\n", err);
         return EXIT_BAD_INPUT;
     }
-    for (size_t i = 0; i < db.nruns; i++)
-        rp_analyze_run(&db.runs[i], &policy, &f);
+    struct rp_symbolizer *sym = rp_sym_new();
+    if (baseline && load_baseline(baseline, &ao, sym, &policy, err, sizeof err) != 0) {
+        fprintf(stderr, "leakaudit-report: baseline %s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    struct rp_findings f = { 0 };
+    struct rp_summary sum;
+    find_all(&db, &ao, sym, &f);
+    rp_policy_apply(&f, &policy, &sum);
     rp_findings_sort(&f);
 
-    struct rp_symbolizer *sym = rp_sym_new();
-    for (size_t i = 0; i < f.n; i++) {
-        if (f.v[i].stack)
-            rp_sym_stack(sym, f.v[i].run, f.v[i].stack);
-        if (f.v[i].mark_stack)
-            rp_sym_stack(sym, f.v[i].run, f.v[i].mark_stack);
-    }
-    rp_emit_text(stdout, &db, &f, &eo);
-    int status = f.fail ? EXIT_POLICY_FAILS : 0;
+    if (format == FMT_JSON)
+        rp_emit_json(stdout, &db, &f, &sum);
+    else if (format == FMT_SARIF)
+        rp_emit_sarif(stdout, &db, &f);
+    else
+        rp_emit_text(stdout, &db, &f, &sum, &eo);
+    status = sum.fail ? EXIT_POLICY_FAILS : 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "leakaudit-report: writing the report: %s\n",
-                strerror(errno));
+        fprintf(stderr, "leakaudit-report: writing the report: %s\n", strerror(errno));
         status = EXIT_BAD_INPUT;
     }
+    for (size_t i = 0; i < policy.nbaseline; i++)
+        free(policy.baseline[i]);
+    free(policy.baseline);
     rp_sym_free(sym);
     rp_findings_free(&f);
     rp_db_free(&db);
+    rp_supp_free(&supp);
     return status;
 }

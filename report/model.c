@@ -51,6 +51,20 @@ char *rp_xstrdup(const char *s)
     return d;
 }
 
+long rp_run_block_at(const struct rp_run *run, uint64_t addr)
+{
+    size_t lo = 0, hi = run->nblocks;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (run->blocks[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < run->nblocks && run->blocks[lo].addr == addr ? (long)lo : -1;
+}
+
 struct rp_stack *rp_run_stack(const struct rp_run *run, int64_t id)
 {
     size_t lo = 0, hi = run->nstacks;
@@ -118,6 +132,7 @@ static void rp_run_free(struct rp_run *r)
         rp_stack_free(&r->stacks[i]);
     free(r->stacks);
     free(r->blocks);
+    free(r->edges);
     for (size_t i = 0; i < r->nmarks; i++)
         free(r->marks[i].why);
     free(r->marks);

@@ -36,11 +36,22 @@ struct rp_stack {
     size_t nframes;
 };
 
+/* Classes of a block, as the shim writes them. */
+enum { RP_CLASS_INTENTIONAL = 1, RP_CLASS_REACHABLE = 2, RP_CLASS_LOST = 3 };
+
 struct rp_block {
     uint64_t addr, size, seq;
     int64_t stack;
     int64_t thread;
-    int64_t mark; /* mark id, or -1 */
+    int64_t mark;  /* mark id, or -1 */
+    int cls;       /* RP_CLASS_* */
+    int64_t owner; /* intentional: index of the marked block that owns it, or -1 */
+};
+
+/* A pointer from one lost block to another (indexes into blocks). */
+struct rp_edge {
+    size_t src, dst;
+    uint64_t offset; /* where in SRC the pointer is */
 };
 
 struct rp_mark {
@@ -59,10 +70,12 @@ struct rp_run {
     int has_exit_code, exit_code;
     int has_signal, signal;
     int complete;
+    int scanned; /* the shim ran its reachability scan */
     double start_time, end_time;
     struct rp_module *modules; size_t nmodules;
     struct rp_stack *stacks;   size_t nstacks;  /* sorted by id */
-    struct rp_block *blocks;   size_t nblocks;
+    struct rp_block *blocks;   size_t nblocks;  /* sorted by address */
+    struct rp_edge *edges;     size_t nedges;   /* sorted by src, offset */
     struct rp_mark *marks;     size_t nmarks;   /* sorted by id */
 };
 
@@ -71,6 +84,9 @@ struct rp_db {
     struct rp_run *runs;
     size_t nruns;
 };
+
+/* Index of the block that starts at ADDR, or -1. */
+long rp_run_block_at(const struct rp_run *run, uint64_t addr);
 
 /* Lookups by id (binary search); NULL when absent. */
 struct rp_stack *rp_run_stack(const struct rp_run *run, int64_t id);

@@ -1,0 +1,513 @@
+/*
+ * scan.c: the reachability scan behind scan.h.
+ *
+ * Conservative, as Valgrind and LeakSanitizer: any aligned word whose value
+ * falls inside a block points to it.  Memory is read with process_vm_readv
+ * on the process itself, so that a region or block another thread unmaps
+ * meanwhile is skipped instead of faulting (a plain copy is the fallback
+ * where the call is refused).  Roots are the readable, writable mappings of
+ * /proc/self/maps except: the brk heap and glibc's arena heaps (their free
+ * chunks hold stale pointers; only live blocks are scanned, once reached),
+ * the pages of large blocks, the shim's own pages and image, devices, and
+ * the part of the exiting thread's stack below its stack pointer.  Pages
+ * never touched (mincore) are skipped: they hold zeros.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "marks.h"
+#include "scan.h"
+#include "stackdepot.h"
+#include "threads.h"
+
+#define SCAN_CHUNK (64u * 1024u)
+#define ARENA_HEAP_ALIGN (64ul * 1024 * 1024) /* glibc's HEAP_MAX_SIZE */
+#define PAGE 4096ul
+#define MAX_SELF_RANGES 4096
+
+/* ---- snapshot -------------------------------------------------------------- */
+
+struct take_ctx {
+    struct la_snap *s;
+};
+
+static int take_one(const struct la_block *b, void *p)
+{
+    struct la_snap *s = ((struct take_ctx *)p)->s;
+
+    if (s->n == s->cap)
+        return 1; /* the table grew meanwhile: keep what fits */
+    s->v[s->n++] = *b;
+    return 0;
+}
+
+static int by_addr(const void *a, const void *b)
+{
+    const struct la_block *x = a, *y = b;
+
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+void snap_free(struct la_snap *s)
+{
+    la_pages_free(s->v, s->cap * sizeof *s->v);
+    la_pages_free(s->cls, s->cap);
+    la_pages_free(s->owner, s->cap * sizeof *s->owner);
+    la_pages_free(s->edges, s->edges_cap * sizeof *s->edges);
+    memset(s, 0, sizeof *s);
+}
+
+int snap_take(struct la_snap *s)
+{
+    struct take_ctx c = { .s = s };
+
+    memset(s, 0, sizeof *s);
+    s->complete = 1;
+    s->cap = lt_count() + 1024;
+    s->v = la_pages(s->cap * sizeof *s->v);
+    s->cls = la_pages(s->cap);
+    s->owner = la_pages(s->cap * sizeof *s->owner);
+    if (!s->v || !s->cls || !s->owner) {
+        snap_free(s);
+        return -1;
+    }
+    lt_foreach(take_one, &c);
+    qsort(s->v, s->n, sizeof *s->v, by_addr);
+    for (size_t i = 0; i < s->n; i++)
+        s->owner[i] = LA_NO_OWNER;
+    return 0;
+}
+
+long snap_find(const struct la_snap *s, uintptr_t p)
+{
+    size_t lo = 0, hi = s->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->v[mid].addr <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return -1;
+    const struct la_block *b = &s->v[lo - 1];
+    return (p == b->addr || p - b->addr < b->size) ? (long)(lo - 1) : -1;
+}
+
+/* ---- reading memory safely --------------------------------------------------- */
+
+struct reader {
+    int direct; /* process_vm_readv refused: plain copies */
+    char *buf;  /* SCAN_CHUNK bytes */
+};
+
+/* Copies LEN bytes at SRC into R->buf.  Returns how many could be read
+ * from the start (0 when SRC is not mapped). */
+static size_t rd_read(struct reader *r, uintptr_t src, size_t len)
+{
+    if (!r->direct) {
+        struct iovec l = { r->buf, len }, rm = { (void *)src, len };
+        ssize_t n = process_vm_readv(getpid(), &l, 1, &rm, 1, 0);
+        if (n >= 0)
+            return (size_t)n;
+        if (errno != ENOSYS && errno != EPERM)
+            return 0;
+        r->direct = 1;
+    }
+    memcpy(r->buf, (const void *)src, len);
+    return len;
+}
+
+/* ---- the traversal ---------------------------------------------------------------- */
+
+struct walk {
+    struct la_snap *s;
+    struct reader rd;
+    uint32_t *stack; /* worklist */
+    size_t top;
+    uint8_t cls;     /* what reached blocks become */
+    uint32_t owner;
+    uintptr_t lo, hi; /* addresses any block covers */
+    int edges;       /* lost pass: record edges instead of marking */
+    uint32_t from;
+};
+
+static void reach(struct walk *w, size_t j)
+{
+    if (w->s->cls[j] != LA_UNSEEN)
+        return;
+    w->s->cls[j] = w->cls;
+    w->s->owner[j] = w->owner;
+    w->stack[w->top++] = (uint32_t)j;
+}
+
+static void add_edge(struct walk *w, uint32_t to, uint64_t offset)
+{
+    struct la_snap *s = w->s;
+
+    if (s->nedges == s->edges_cap) {
+        size_t ncap = s->edges_cap ? s->edges_cap * 2 : 4096;
+        struct la_edge *e = la_pages(ncap * sizeof *e);
+        if (!e) {
+            s->complete = 0;
+            return;
+        }
+        if (s->edges)
+            memcpy(e, s->edges, s->nedges * sizeof *e);
+        la_pages_free(s->edges, s->edges_cap * sizeof *s->edges);
+        s->edges = e;
+        s->edges_cap = ncap;
+    }
+    s->edges[s->nedges++] = (struct la_edge){ w->from, to, offset };
+}
+
+/* Looks at every aligned word of the N bytes read from address BASE. */
+static void scan_words(struct walk *w, uintptr_t base, size_t n)
+{
+    const uintptr_t *words = (const uintptr_t *)w->rd.buf;
+
+    for (size_t k = 0; k < n / sizeof(uintptr_t); k++) {
+        uintptr_t v = words[k];
+        if (v < w->lo || v >= w->hi)
+            continue;
+        long j = snap_find(w->s, v);
+        if (j < 0)
+            continue;
+        if (w->edges) {
+            if (w->s->cls[j] == LA_LOST)
+                add_edge(w, (uint32_t)j, base + k * sizeof(uintptr_t) - w->s->v[w->from].addr);
+        } else {
+            reach(w, (size_t)j);
+        }
+    }
+}
+
+/* Scans [LO, HI) (LO aligned to a word), chunk by chunk. */
+static void scan_range(struct walk *w, uintptr_t lo, uintptr_t hi)
+{
+    while (lo < hi) {
+        size_t len = hi - lo < SCAN_CHUNK ? hi - lo : SCAN_CHUNK;
+        size_t got = rd_read(&w->rd, lo, len);
+        scan_words(w, lo, got);
+        if (got < len)
+            return; /* the rest went away */
+        lo += len;
+    }
+}
+
+/* Scans block I's contents. */
+static void scan_block(struct walk *w, size_t i)
+{
+    const struct la_block *b = &w->s->v[i];
+
+    w->from = (uint32_t)i;
+    scan_range(w, b->addr & ~(uintptr_t)7, b->addr + b->size);
+}
+
+static void drain(struct walk *w)
+{
+    while (w->top > 0)
+        scan_block(w, w->stack[--w->top]);
+}
+
+/* Scans [LO, HI) of a root region, skipping pages never touched. */
+static void scan_root(struct walk *w, uintptr_t lo, uintptr_t hi)
+{
+    unsigned char vec[SCAN_CHUNK / PAGE];
+
+    lo &= ~(uintptr_t)7;
+    while (lo < hi) {
+        uintptr_t page = lo & ~(PAGE - 1);
+        uintptr_t end = page + SCAN_CHUNK < hi ? page + SCAN_CHUNK : hi;
+        if (mincore((void *)page, end - page, vec) == 0) {
+            for (uintptr_t a = page; a < end; a += PAGE) {
+                uintptr_t from = a < lo ? lo : a, to = a + PAGE < end ? a + PAGE : end;
+                if (vec[(a - page) / PAGE] & 1)
+                    scan_range(w, from, to);
+            }
+        } else {
+            scan_range(w, lo, end);
+        }
+        drain(w);
+        lo = end;
+    }
+}
+
+/* ---- the roots ----------------------------------------------------------------------- */
+
+struct excl {
+    uintptr_t (*r)[2];
+    size_t n;
+};
+
+/* Scans [LO, HI) without the excluded ranges (sorted, not overlapping). */
+static void scan_root_minus(struct walk *w, uintptr_t lo, uintptr_t hi,
+                            const struct excl *x)
+{
+    for (size_t i = 0; i < x->n && lo < hi; i++) {
+        if (x->r[i][1] <= lo || x->r[i][0] >= hi)
+            continue;
+        if (x->r[i][0] > lo)
+            scan_root(w, lo, x->r[i][0]);
+        lo = x->r[i][1];
+    }
+    if (lo < hi)
+        scan_root(w, lo, hi);
+}
+
+/* Whether a block starts in [LO, HI); its index in *FIRST. */
+static int has_block(const struct la_snap *s, uintptr_t lo, uintptr_t hi, size_t *first)
+{
+    size_t a = 0, b = s->n;
+
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (s->v[mid].addr < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    *first = a;
+    return a < s->n && s->v[a].addr < hi;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const uintptr_t *x = a, *y = b;
+
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Sorts X's ranges and merges those that touch. */
+static void excl_normalize(struct excl *x)
+{
+    size_t k = 0;
+
+    qsort(x->r, x->n, sizeof *x->r, range_cmp);
+    for (size_t i = 0; i < x->n; i++) {
+        if (k > 0 && x->r[i][0] <= x->r[k - 1][1]) {
+            if (x->r[i][1] > x->r[k - 1][1])
+                x->r[k - 1][1] = x->r[i][1];
+        } else {
+            x->r[k][0] = x->r[i][0];
+            x->r[k][1] = x->r[i][1];
+            k++;
+        }
+    }
+    x->n = k;
+}
+
+/*
+ * One mapping of /proc/self/maps, [LO, HI) with PERMS and PATH.  SELF holds
+ * the shim's ranges; TMP is room for MAX_SELF_RANGES ranges.
+ */
+static void scan_mapping(struct walk *w, const struct la_scan_opts *o,
+                         uintptr_t lo, uintptr_t hi, const char *perms,
+                         const char *path, const struct excl *self,
+                         struct excl *tmp)
+{
+    size_t first;
+
+    if (perms[0] != 'r' || perms[1] != 'w')
+        return;
+    if (strcmp(path, "[heap]") == 0 || strncmp(path, "[v", 2) == 0)
+        return;
+    if (strncmp(path, "/dev/", 5) == 0 && strcmp(path, "/dev/zero") != 0 &&
+        strncmp(path, "/dev/shm/", 9) != 0)
+        return; /* device memory: reading it may have effects */
+    if (o->sp >= lo && o->sp < hi)
+        lo = o->sp; /* the exiting thread's stack: its live part only */
+    if (!has_block(w->s, lo, hi, &first)) {
+        scan_root_minus(w, lo, hi, self);
+        return;
+    }
+    /* glibc's arena heaps are 64 MiB-aligned mappings full of chunks. */
+    if ((lo & (ARENA_HEAP_ALIGN - 1)) == 0)
+        return;
+    /* Large blocks have pages of their own (maybe merged with the
+     * program's mappings): leave those pages out, scan the rest. */
+    tmp->n = 0;
+    for (size_t i = 0; i < self->n && tmp->n < MAX_SELF_RANGES; i++) {
+        tmp->r[tmp->n][0] = self->r[i][0];
+        tmp->r[tmp->n][1] = self->r[i][1];
+        tmp->n++;
+    }
+    for (size_t i = first; i < w->s->n && w->s->v[i].addr < hi && tmp->n < MAX_SELF_RANGES; i++) {
+        const struct la_block *b = &w->s->v[i];
+        tmp->r[tmp->n][0] = (b->addr - 16) & ~(PAGE - 1);
+        tmp->r[tmp->n][1] = (b->addr + b->size + PAGE - 1) & ~(PAGE - 1);
+        tmp->n++;
+    }
+    excl_normalize(tmp);
+    scan_root_minus(w, lo, hi, tmp);
+}
+
+/* Reads /proc/self/maps whole into pages of the shim.  Returns the text
+ * (NUL-terminated) and its mapping size in *CAP, or NULL. */
+static char *read_maps(size_t *cap)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    size_t len = 0;
+    char *text;
+
+    *cap = 1 << 20;
+    if (fd < 0)
+        return NULL;
+    text = la_pages(*cap);
+    while (text) {
+        ssize_t n = read(fd, text + len, *cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (len + 1 == *cap) {
+            char *bigger = la_pages(*cap * 2);
+            if (bigger)
+                memcpy(bigger, text, len);
+            la_pages_free(text, *cap);
+            text = bigger;
+            *cap *= 2;
+        }
+    }
+    close(fd);
+    if (text)
+        text[len] = '\0';
+    return text;
+}
+
+static void scan_roots(struct walk *w, const struct la_scan_opts *o)
+{
+    size_t cap, bytes = MAX_SELF_RANGES * sizeof(uintptr_t[2]);
+    char *maps = read_maps(&cap);
+    struct excl self, tmp;
+
+    self.r = la_pages(bytes);
+    tmp.r = la_pages(bytes);
+    if (!maps || !self.r || !tmp.r) {
+        /* Without the map, every unmarked block counts as reachable. */
+        w->s->complete = 0;
+        for (size_t i = 0; i < w->s->n; i++)
+            if (w->s->cls[i] == LA_UNSEEN)
+                w->s->cls[i] = LA_REACHABLE;
+        goto out;
+    }
+    /* The shim's pages, listed after the last of them was made (tmp), and
+     * its image. */
+    self.n = la_pages_list(self.r, MAX_SELF_RANGES - 1);
+    if (self.n > MAX_SELF_RANGES - 1)
+        self.n = MAX_SELF_RANGES - 1;
+    self.r[self.n][0] = o->self_lo;
+    self.r[self.n][1] = o->self_hi;
+    self.n++;
+    /* And the stacks of finished threads. */
+    self.n += threads_dead(self.r + self.n, MAX_SELF_RANGES - self.n);
+    excl_normalize(&self);
+
+    for (char *line = maps; *line;) {
+        char *eol = strchr(line, '\n');
+        if (eol)
+            *eol = '\0';
+        unsigned long lo, hi;
+        char perms[8] = "", *p = line, *end;
+        lo = strtoul(p, &end, 16);
+        if (*end == '-') {
+            hi = strtoul(end + 1, &end, 16);
+            while (*end == ' ')
+                end++;
+            memcpy(perms, end, 4);
+            /* The path is the sixth field. */
+            for (int field = 0; field < 4 && *end; field++) {
+                while (*end && *end != ' ')
+                    end++;
+                while (*end == ' ')
+                    end++;
+            }
+            scan_mapping(w, o, lo, hi, perms, end, &self, &tmp);
+        }
+        if (!eol)
+            break;
+        line = eol + 1;
+    }
+out:
+    la_pages_free(maps, cap);
+    la_pages_free(self.r, bytes);
+    la_pages_free(tmp.r, bytes);
+}
+
+static int is_marked(const struct la_block *b)
+{
+    const struct la_mark *m = marks_get(b->mark);
+
+    return m && m->block == b->addr;
+}
+
+/* The blocks that are roots themselves: inherited from a parent across
+ * fork, or allocated by the dynamic loader (its own state, like LSan). */
+static int is_root_block(const struct la_block *b, const struct la_scan_opts *o)
+{
+    if (b->seq < o->first_seq)
+        return 1;
+    const struct sd_stack *st = sd_get(b->stack);
+    return st && st->depth > 0 && st->pcs[0] >= o->loader_lo && st->pcs[0] < o->loader_hi;
+}
+
+void snap_classify(struct la_snap *s, const struct la_scan_opts *o)
+{
+    struct walk w = { .s = s };
+
+    if (s->n == 0)
+        return;
+    w.lo = s->v[0].addr;
+    w.hi = s->v[s->n - 1].addr + s->v[s->n - 1].size + 1;
+    w.stack = la_pages(s->n * sizeof *w.stack);
+    w.rd.buf = la_pages(SCAN_CHUNK);
+    if (!o->scan || !w.stack || !w.rd.buf) {
+        /* No scan: marked blocks are intentional, the rest lost. */
+        for (size_t i = 0; i < s->n; i++) {
+            s->cls[i] = is_marked(&s->v[i]) ? LA_INTENTIONAL
+                        : is_root_block(&s->v[i], o) ? LA_REACHABLE : LA_LOST;
+            s->owner[i] = s->cls[i] == LA_INTENTIONAL ? (uint32_t)i : LA_NO_OWNER;
+        }
+        if (o->scan)
+            s->complete = 0;
+        goto out;
+    }
+    s->scanned = 1;
+
+    /* 1. Marked blocks and what they own. */
+    w.cls = LA_INTENTIONAL;
+    for (size_t i = 0; i < s->n; i++) {
+        if (is_marked(&s->v[i]) && s->cls[i] == LA_UNSEEN) {
+            w.owner = (uint32_t)i;
+            reach(&w, i);
+            drain(&w);
+        }
+    }
+    /* 2. What the roots reach. */
+    w.cls = LA_REACHABLE;
+    w.owner = LA_NO_OWNER;
+    for (size_t i = 0; i < s->n; i++)
+        if (is_root_block(&s->v[i], o))
+            reach(&w, i);
+    drain(&w);
+    scan_roots(&w, o);
+    drain(&w);
+    /* 3. The rest is lost; note the pointers among lost blocks. */
+    for (size_t i = 0; i < s->n; i++)
+        if (s->cls[i] == LA_UNSEEN)
+            s->cls[i] = LA_LOST;
+    w.edges = 1;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->cls[i] == LA_LOST)
+            scan_block(&w, i);
+out:
+    la_pages_free(w.stack, s->n * sizeof *w.stack);
+    la_pages_free(w.rd.buf, SCAN_CHUNK);
+}

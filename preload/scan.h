@@ -1,0 +1,54 @@
+/*
+ * scan.h: the exit-time reachability scan.  Takes a snapshot of the live
+ * blocks, then classifies each: intentional (marked, or reachable from a
+ * marked block), reachable (from the roots: writable memory that is not
+ * heap, the exiting thread's stack from its stack pointer, its registers),
+ * or lost; and records the pointer edges among lost blocks.  Called once,
+ * from the exit path, with the guard held and recording stopped.
+ */
+#ifndef LA_SCAN_H
+#define LA_SCAN_H
+
+#include "livetable.h"
+
+enum { LA_UNSEEN = 0, LA_INTENTIONAL = 1, LA_REACHABLE = 2, LA_LOST = 3 };
+#define LA_NO_OWNER UINT32_MAX
+
+struct la_edge {
+    uint32_t from, to; /* snapshot indexes */
+    uint64_t offset;   /* where in FROM the pointer is */
+};
+
+struct la_snap {
+    struct la_block *v; /* sorted by address */
+    uint8_t *cls;       /* class of each */
+    uint32_t *owner;    /* intentional: the marked block it was reached from */
+    size_t n, cap;
+    struct la_edge *edges;
+    size_t nedges, edges_cap;
+    int scanned;        /* 1 when the roots and blocks were scanned */
+    int complete;       /* 0 when memory for the scan ran short */
+};
+
+struct la_scan_opts {
+    int scan;                       /* 0: no scan, unmarked blocks are lost */
+    uintptr_t sp;                   /* the exiting thread's stack pointer */
+    uint64_t first_seq;             /* older blocks were inherited across fork */
+    uintptr_t loader_lo, loader_hi; /* the dynamic loader's image */
+    uintptr_t self_lo, self_hi;     /* the shim's image */
+};
+
+/* Copies the live table into S, sorted.  Returns 0, or -1 without memory
+ * (S empty). */
+LA_HIDDEN int snap_take(struct la_snap *s);
+
+/* Classifies every block of S as O says.  Never fails: when memory runs
+ * short, what was not reached counts as reachable and S->complete is 0. */
+LA_HIDDEN void snap_classify(struct la_snap *s, const struct la_scan_opts *o);
+
+/* Index of the block holding address P, or -1. */
+LA_HIDDEN long snap_find(const struct la_snap *s, uintptr_t p);
+
+LA_HIDDEN void snap_free(struct la_snap *s);
+
+#endif

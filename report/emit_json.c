@@ -1,0 +1,185 @@
+/*
+ * emit_json.c: the JSON report, format version 1 (docs/json.md; the JSON
+ * Schema is docs/leakaudit-report.schema.json).  Fields beyond the
+ * contract's (end_reason, complete, scanned, instances, suppressed,
+ * baselined, key) are additions; none is ever removed.
+ */
+#include "emit.h"
+#include "json.h"
+
+static void json_u64(FILE *out, const char *key, uint64_t v)
+{
+    json_key(out, key, 0);
+    fprintf(out, "%llu", (unsigned long long)v);
+}
+
+static void json_bool(FILE *out, const char *key, int v)
+{
+    json_key(out, key, 0);
+    fputs(v ? "true" : "false", out);
+}
+
+static void json_stack(FILE *out, const struct rp_stack *st)
+{
+    fputc('[', out);
+    for (size_t i = 0; st && i < st->nframes; i++) {
+        const struct rp_frame *f = &st->frames[i];
+        if (i)
+            fputc(',', out);
+        fputc('{', out);
+        json_key(out, "function", 1);
+        json_str(out, f->function);
+        json_key(out, "file", 0);
+        json_str(out, f->file);
+        json_key(out, "line", 0);
+        if (f->line > 0)
+            fprintf(out, "%d", f->line);
+        else
+            fputs("null", out);
+        json_key(out, "module", 0);
+        json_str(out, f->module ? f->module : "");
+        json_key(out, "address", 0);
+        fprintf(out, "\"0x%llx\"}", (unsigned long long)f->pc);
+    }
+    fputc(']', out);
+}
+
+static void json_run(FILE *out, const struct rp_run *r)
+{
+    fputc('{', out);
+    json_key(out, "run", 1);
+    fprintf(out, "%lld", (long long)r->id);
+    json_key(out, "pid", 0);
+    fprintf(out, "%lld", (long long)r->pid);
+    json_key(out, "ppid", 0);
+    fprintf(out, "%lld", (long long)r->ppid);
+    json_key(out, "exe", 0);
+    json_str(out, r->exe);
+    json_key(out, "argv", 0);
+    fputc('[', out);
+    for (size_t i = 0; i < r->argc; i++) {
+        if (i)
+            fputc(',', out);
+        json_str(out, r->argv[i]);
+    }
+    fputc(']', out);
+    json_key(out, "exit_code", 0);
+    if (r->has_exit_code)
+        fprintf(out, "%d", r->exit_code);
+    else
+        fputs("null", out);
+    json_key(out, "signal", 0);
+    if (r->has_signal)
+        fprintf(out, "%d", r->signal);
+    else
+        fputs("null", out);
+    json_key(out, "end_reason", 0);
+    json_str(out, r->end_reason);
+    json_bool(out, "complete", r->complete);
+    json_bool(out, "scanned", r->scanned);
+    fputc('}', out);
+}
+
+static void json_totals(FILE *out, const char *name, const struct rp_totals *t, int first)
+{
+    json_key(out, name, first);
+    fputc('{', out);
+    json_key(out, "findings", 1);
+    fprintf(out, "%llu", (unsigned long long)t->findings);
+    json_u64(out, "blocks", t->blocks);
+    json_u64(out, "bytes", t->bytes);
+    fputc('}', out);
+}
+
+static void json_finding(FILE *out, const struct rp_finding *f)
+{
+    fputc('{', out);
+    json_key(out, "kind", 1);
+    json_str(out, rp_kind_name(f->kind));
+    json_key(out, "run", 0);
+    fprintf(out, "%lld", (long long)f->run->id);
+    json_u64(out, "blocks", f->blocks);
+    json_u64(out, "bytes", f->bytes);
+    json_u64(out, "direct_blocks", f->direct_blocks);
+    json_u64(out, "indirect_blocks", f->indirect_blocks);
+    json_u64(out, "site_allocations", f->site_allocations);
+    json_bool(out, "repeated", f->repeated);
+    json_bool(out, "per_call", f->per_call);
+    json_key(out, "stack", 0);
+    json_stack(out, f->stack);
+    if (f->kind == RP_INTENTIONAL || f->kind == RP_REPEATED_MARK) {
+        json_key(out, "mark", 0);
+        fputc('{', out);
+        json_key(out, "why", 1);
+        json_str(out, f->why);
+        json_u64(out, "marks", f->marks);
+        json_key(out, "stack", 0);
+        json_stack(out, f->mark_stack);
+        fputc('}', out);
+    }
+    if (f->kind == RP_CYCLE) {
+        json_key(out, "cycle", 0);
+        fputc('[', out);
+        for (size_t i = 0; i < f->nmembers; i++) {
+            const struct rp_member *m = &f->members[i];
+            if (i)
+                fputc(',', out);
+            fputc('{', out);
+            json_key(out, "size", 1);
+            fprintf(out, "%llu", (unsigned long long)m->size);
+            json_key(out, "stack", 0);
+            json_stack(out, m->stack);
+            json_key(out, "next_offset", 0);
+            if (m->has_next)
+                fprintf(out, "%llu", (unsigned long long)m->next_offset);
+            else
+                fputs("null", out);
+            fputc('}', out);
+        }
+        fputc(']', out);
+        json_u64(out, "instances", f->instances);
+    }
+    json_bool(out, "suppressed", f->suppressed);
+    json_bool(out, "baselined", f->baselined);
+    json_key(out, "key", 0);
+    json_str(out, f->key);
+    json_bool(out, "fails", f->fails);
+    fputc('}', out);
+}
+
+void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f,
+                  const struct rp_summary *sum)
+{
+    fputc('{', out);
+    json_key(out, "format", 1);
+    json_str(out, "leakaudit-report");
+    json_key(out, "version", 0);
+    fputs("1", out);
+    json_key(out, "database", 0);
+    json_str(out, db->path);
+    json_key(out, "runs", 0);
+    fputc('[', out);
+    for (size_t i = 0; i < db->nruns; i++) {
+        if (i)
+            fputc(',', out);
+        json_run(out, &db->runs[i]);
+    }
+    fputc(']', out);
+    json_key(out, "summary", 0);
+    fputc('{', out);
+    for (int k = 0; k < RP_KINDS; k++)
+        json_totals(out, rp_kind_name(k), &sum->kind[k], k == 0);
+    json_totals(out, "suppressed", &sum->suppressed, 0);
+    fputc('}', out);
+    json_key(out, "findings", 0);
+    fputc('[', out);
+    for (size_t i = 0; i < f->n; i++) {
+        if (i)
+            fputc(',', out);
+        fputs("\n", out);
+        json_finding(out, &f->v[i]);
+    }
+    fputs("\n]", out);
+    json_bool(out, "fail", sum->fail);
+    fputs("}\n", out);
+}
