@@ -746,12 +746,15 @@ __attribute__((constructor(101))) static void la_constructor(int argc,
     (void)envp;
     if (!la_start())
         return;
-    t_guard++;
-    la_keep_argv(argc, argv);
-    /* Children (exec'd or forked) write into the same file. */
+    /* Children (exec'd or forked) write into the same file.  Recorded like
+     * the program's own allocations: libc keeps setenv's strings in a tree
+     * that the program's later setenv calls extend, and the scan must be
+     * able to walk it. */
     const char *cur = getenv("LEAKAUDIT_OUTPUT");
     if (!cur || strcmp(cur, la_output) != 0)
         setenv("LEAKAUDIT_OUTPUT", la_output, 1);
+    t_guard++;
+    la_keep_argv(argc, argv);
     pthread_atfork(la_fork_prepare, la_fork_parent, la_fork_child);
     threads_init();
     t_guard--;

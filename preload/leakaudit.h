@@ -45,7 +45,10 @@ static inline int leak_mark(const void *ptr, const char *why)
     }
     if (fn == (leakaudit_mark_fn)1)
         return 0;
-    return fn(ptr, why);
+    int rc = fn(ptr, why);
+    /* Not a tail call: the caller's frame must stay in the mark site. */
+    __asm__ volatile("" : "+r"(rc));
+    return rc;
 }
 
 #endif /* LEAKAUDIT_SHIM */

@@ -67,10 +67,19 @@ static int pg_add(void *p, size_t bytes)
     return 0;
 }
 
+/* What the kernel maps for BYTES: whole pages. */
+static size_t pg_round(size_t bytes)
+{
+    return (bytes + 4095) & ~(size_t)4095;
+}
+
 void *la_pages(size_t bytes)
 {
     int saved = errno;
-    void *p = pg_map(bytes);
+    void *p;
+
+    bytes = pg_round(bytes);
+    p = pg_map(bytes);
 
     if (p) {
         pg_acquire();
@@ -90,6 +99,7 @@ void la_pages_free(void *p, size_t bytes)
 
     if (!p)
         return;
+    bytes = pg_round(bytes);
     pg_acquire();
     for (size_t i = 0; i < pg_count; i++)
         if (pg_list[i].start == (uintptr_t)p) {

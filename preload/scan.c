@@ -136,7 +136,23 @@ struct walk {
     uintptr_t lo, hi; /* addresses any block covers */
     int edges;       /* lost pass: record edges instead of marking */
     uint32_t from;
+    int in_libc;     /* scanning libc's own data (malloc's arena state) */
 };
+
+/*
+ * Whether V is glibc's header of the chunk after block B.  A block whose
+ * size leaves 1 to 8 bytes in its last 16 overlaps the next chunk's
+ * header, and malloc's state in libc (main_arena's top and bins) points at
+ * headers: such a pointer, found in libc's data, is not a reference to B.
+ */
+static int next_chunk_header(const struct la_block *b, uintptr_t v)
+{
+    uint64_t chunk = (b->size + 8 + 15) & ~(uint64_t)15;
+
+    if (chunk < 32)
+        chunk = 32;
+    return v == b->addr - 16 + chunk;
+}
 
 static void reach(struct walk *w, size_t j)
 {
@@ -177,7 +193,7 @@ static void scan_words(struct walk *w, uintptr_t base, size_t n)
         if (v < w->lo || v >= w->hi)
             continue;
         long j = snap_find(w->s, v);
-        if (j < 0)
+        if (j < 0 || (w->in_libc && next_chunk_header(&w->s->v[j], v)))
             continue;
         if (w->edges) {
             if (w->s->cls[j] == LA_LOST)
@@ -324,7 +340,10 @@ static void scan_mapping(struct walk *w, const struct la_scan_opts *o,
     if (o->sp >= lo && o->sp < hi)
         lo = o->sp; /* the exiting thread's stack: its live part only */
     if (!has_block(w->s, lo, hi, &first)) {
+        const char *base = strrchr(path, '/');
+        w->in_libc = base && strncmp(base, "/libc.so", 8) == 0;
         scan_root_minus(w, lo, hi, self);
+        w->in_libc = 0;
         return;
     }
     /* glibc's arena heaps are 64 MiB-aligned mappings full of chunks. */

@@ -116,6 +116,8 @@ static void group_intentional(struct rp_run *run, const struct rp_analysis_opts 
         f->stack = rp_run_stack(run, first->stack);
         f->first_seq = first->seq;
         f->site_allocations = f->stack ? f->stack->allocs : 0;
+        f->direct_blocks = f->marks;
+        f->indirect_blocks = f->blocks - f->marks;
         f->kind = f->marks > o->max_marks_per_site ? RP_REPEATED_MARK : RP_INTENTIONAL;
         f->repeated = f->marks > 1;
         i = j;
@@ -147,6 +149,7 @@ static void group_reachable(struct rp_run *run, struct rp_findings *out)
             if (b->seq < f->first_seq)
                 f->first_seq = b->seq;
         }
+        f->direct_blocks = f->blocks;
         f->site_allocations = f->stack ? f->stack->allocs : 0;
         f->repeated = f->blocks > 1;
         i = j;

@@ -92,15 +92,34 @@ static void emit_run(FILE *out, const struct rp_run *r)
     fputc('\n', out);
 }
 
-/* A member's short name: its innermost function, or its address. */
+/* Whether FILE belongs to a runtime rather than the program: system
+ * headers and libraries, Rust's std, glibc's sources. */
+static int runtime_file(const char *file)
+{
+    static const char *const prefixes[] = { "/usr/", "/rustc/", "library/", "../", "./" };
+
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(file, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* A member's short name: the innermost function of the program's own
+ * code (past operator new and allocator templates), or the innermost. */
 static void member_name(FILE *out, const struct rp_member *m)
 {
     const struct rp_stack *st = m->stack;
+    const struct rp_frame *pick = NULL;
 
-    if (st && st->nframes > 0 && st->frames[0].function)
-        put_safe(out, st->frames[0].function);
-    else if (st && st->nframes > 0)
-        fprintf(out, "0x%llx", (unsigned long long)st->frames[0].pc);
+    for (size_t i = 0; st && i < st->nframes && !pick; i++)
+        if (st->frames[i].function && st->frames[i].file && !runtime_file(st->frames[i].file))
+            pick = &st->frames[i];
+    if (!pick && st && st->nframes > 0)
+        pick = &st->frames[0];
+    if (pick && pick->function)
+        put_safe(out, pick->function);
+    else if (pick)
+        fprintf(out, "0x%llx", (unsigned long long)pick->pc);
     else
         fputs("?", out);
 }
