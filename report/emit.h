@@ -28,7 +28,9 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
 /* SARIF 2.1.0: one result per failing finding. */
 void rp_emit_sarif(FILE *out, const struct rp_db *db, const struct rp_findings *f);
 
-/* The innermost frame of ST with a source file, or NULL. */
+/* The innermost frame of ST in the program's own source (not a system
+ * header, Rust's std, libc's sources or leakaudit.h); else the innermost
+ * with a source file; else NULL. */
 const struct rp_frame *rp_source_frame(const struct rp_stack *st);
 
 #endif

@@ -31,18 +31,41 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* Whether FILE belongs to a runtime rather than the program: system
+ * headers and libraries, Rust's std, glibc's sources. */
+static int runtime_file(const char *file)
+{
+    static const char *const prefixes[] = { "/usr/", "/rustc/", "library/", "../", "./" };
+    const char *base = strrchr(file, '/');
+
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(file, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    /* leak_mark's inline wrapper is leakaudit's, not the program's. */
+    return strcmp(base ? base + 1 : file, "leakaudit.h") == 0;
+}
+
+const struct rp_frame *rp_source_frame(const struct rp_stack *st)
+{
+    const struct rp_frame *any = NULL;
+
+    for (size_t i = 0; st && i < st->nframes; i++) {
+        const struct rp_frame *f = &st->frames[i];
+        if (f->file && !any)
+            any = f;
+        if (f->file && f->function && !runtime_file(f->file))
+            return f;
+    }
+    return any;
+}
+
+
+
 static const char *plural(uint64_t n, const char *one, const char *many)
 {
     return n == 1 ? one : many;
 }
 
-const struct rp_frame *rp_source_frame(const struct rp_stack *st)
-{
-    for (size_t i = 0; st && i < st->nframes; i++)
-        if (st->frames[i].file)
-            return &st->frames[i];
-    return NULL;
-}
 
 static void emit_stack(FILE *out, const struct rp_stack *st, const char *indent)
 {
@@ -92,29 +115,14 @@ static void emit_run(FILE *out, const struct rp_run *r)
     fputc('\n', out);
 }
 
-/* Whether FILE belongs to a runtime rather than the program: system
- * headers and libraries, Rust's std, glibc's sources. */
-static int runtime_file(const char *file)
-{
-    static const char *const prefixes[] = { "/usr/", "/rustc/", "library/", "../", "./" };
-
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
-        if (strncmp(file, prefixes[i], strlen(prefixes[i])) == 0)
-            return 1;
-    return 0;
-}
-
 /* A member's short name: the innermost function of the program's own
  * code (past operator new and allocator templates), or the innermost. */
 static void member_name(FILE *out, const struct rp_member *m)
 {
     const struct rp_stack *st = m->stack;
-    const struct rp_frame *pick = NULL;
+    const struct rp_frame *pick = rp_source_frame(st);
 
-    for (size_t i = 0; st && i < st->nframes && !pick; i++)
-        if (st->frames[i].function && st->frames[i].file && !runtime_file(st->frames[i].file))
-            pick = &st->frames[i];
-    if (!pick && st && st->nframes > 0)
+    if ((!pick || !pick->function) && st && st->nframes > 0)
         pick = &st->frames[0];
     if (pick && pick->function)
         put_safe(out, pick->function);

@@ -18,13 +18,15 @@ check_grep "leaks: ... called from main" "^    #1 0x[0-9a-f]+ in main .*leaks.c:
 check_grep "leaks: the some-calls site" "^  leaked 3 of 6 allocations from this site$" "$out"
 check_grep "leaks: the single leak" "^Leak of 1000 bytes in 1 block$" "$out"
 check_grep "leaks: the marked config, with its reason" \
-    "^Intentional: 200 bytes in 1 block, marked \"config\"$" "$out"
+    "^Intentional: 200 bytes in 1 block, 1 block marked \"config\"$" "$out"
 check_grep "leaks: the table marked through an interior pointer" \
-    "^Intentional: 4096 bytes in 1 block, marked$" "$out"
+    "^Intentional: 4096 bytes in 1 block, 1 block marked$" "$out"
 check_grep "leaks: the mark site is the leak_mark call in main" \
     "^    #1 0x[0-9a-f]+ in main .*leaks.c:[0-9]+ \(leaks\)$" "$out"
 check_grep "leaks: summary of leaks" "^  leak +3 findings, 7 blocks, 1216 bytes$" "$out"
 check_grep "leaks: summary of intentional" "^  intentional +2 findings, 2 blocks, 4296 bytes$" "$out"
+check_grep "leaks: summary of cycles" "^  cycle +0 findings, 0 blocks, 0 bytes$" "$out"
+check_grep "leaks: summary of suppressed" "^  suppressed +0 findings, 0 blocks, 0 bytes$" "$out"
 check_grep "leaks: verdict" "^FAIL: 3 failing findings$" "$out"
 check "leaks: no frame of the shim" sh -c "! grep -q libleakaudit '$out'"
 check "leaks: no colour when asked for none" sh -c "! grep -q \"\$(printf '\\033')\" '$out'"
@@ -52,7 +54,7 @@ check_grep "cxx: demangled method name" " in shapes::Widget::make\(int\) .*cxx_l
 check_grep "cxx: operator new on top" "^    #0 0x[0-9a-f]+ in operator new\(unsigned long\)" "$WORK/cxx.txt"
 check_grep "cxx: leaked every time" "^  leaked 4 of 4 allocations from this site: it leaks on every call$" "$WORK/cxx.txt"
 
-# Rust names demangled (the database comes from run-shim.sh when rustc is here).
+# Rust names demangled.
 if [ -n "${RUSTC:-}" ] && [ -x "$RUSTC" ]; then
     "$RUSTC" --edition 2021 -g -O -o "$WORK/rust_leaks" "$top_srcdir/tests/programs/rust_leaks.rs"
     under "$WORK/rust.db" "$WORK/rust_leaks" > /dev/null
@@ -60,7 +62,10 @@ if [ -n "${RUSTC:-}" ] && [ -x "$RUSTC" ]; then
     check_grep "rust: demangled, no hash" " in rust_leaks::leak_buffer .*rust_leaks.rs:[0-9]+ " "$WORK/rust.txt"
     check_grep "rust: inlined Box::new expanded" " in alloc::boxed::Box<T>::new " "$WORK/rust.txt"
     check_grep "rust: Box::leak in a loop" "^  leaked 5 of 5 allocations from this site: it leaks on every call$" "$WORK/rust.txt"
-    check_grep "rust: the marked config" "^Intentional: 32 bytes in 1 block, marked \"config for the whole run\"$" "$WORK/rust.txt"
+    check_grep "rust: the marked config owns its name" \
+        "^Intentional: 68 bytes in 2 blocks, 1 block marked \"config for the whole run\"$" "$WORK/rust.txt"
+    check_grep "rust: the Rc cycle, drawn" \
+        "^  rust_leaks::make_cycle --\(\+[0-9]+\)--> rust_leaks::make_cycle --\(\+[0-9]+\)--> rust_leaks::make_cycle$" "$WORK/rust.txt"
 else
     echo "SKIP - rust: rustc not found"
 fi
@@ -71,7 +76,7 @@ under "$fork" "$PROGS/forker" > /dev/null
 "$REPORT" "$fork" > "$WORK/fork.txt"
 check_eq "fork: exit 1" "$?" 1
 check_grep "fork: three runs listed" "^leakaudit-report: .*fork.db: 3 runs$" "$WORK/fork.txt"
-check_grep "fork: findings name their run" "^Leak of 160 bytes in 4 blocks \(run [0-9]+\)$" "$WORK/fork.txt"
+check_grep "fork: findings name their run" "^Leak of 120 bytes in 3 blocks \(run [0-9]+\)$" "$WORK/fork.txt"
 child=$(q "$fork" "SELECT id FROM runs WHERE end_reason = '_exit'")
 "$REPORT" --run "$child" "$fork" > "$WORK/run.txt"
 check_grep "--run: only that run" "^leakaudit-report: .*: 1 run$" "$WORK/run.txt"
@@ -115,7 +120,7 @@ bad "an empty file" ".*empty.db: not a leakaudit database" "$WORK/empty.db"
 bad "another SQLite database" ".*other.db: not a leakaudit database" "$WORK/other.db"
 cp "$leaks" "$WORK/v7.db"
 q "$WORK/v7.db" "UPDATE meta SET value = '7' WHERE key = 'schema_version'"
-bad "another schema version" ".*v7.db: schema version 7, this report reads version 1$" "$WORK/v7.db"
+bad "another schema version" ".*v7.db: schema version 7, this report reads version 2$" "$WORK/v7.db"
 cp "$leaks" "$WORK/trunc.db"
 size=$(wc -c < "$leaks")
 truncate -s $((size / 2)) "$WORK/trunc.db"
