@@ -667,8 +667,13 @@ static void la_finish(const char *reason)
         uintptr_t at_base = getauxval(AT_BASE);
         if (at_base)
             modules_range(at_base, &so.loader_lo, &so.loader_hi);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         if (snap_take(&snap) == 0) {
             snap_classify(&snap, &so);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            rec.scan_seconds = (double)(t1.tv_sec - t0.tv_sec) +
+                               (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
             writer_write(la_output, &rec, &snap);
             snap_free(&snap);
         } else {

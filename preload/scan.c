@@ -103,17 +103,21 @@ long snap_find(const struct la_snap *s, uintptr_t p)
 /* ---- reading memory safely --------------------------------------------------- */
 
 struct reader {
-    int direct; /* process_vm_readv refused: plain copies */
-    char *buf;  /* SCAN_CHUNK bytes */
+    int direct;     /* process_vm_readv refused: plain copies */
+    pid_t pid;
+    char *buf;      /* SCAN_CHUNK bytes */
+    uintptr_t wlo;  /* buf holds [wlo, wlo + wlen) */
+    size_t wlen;
 };
 
 /* Copies LEN bytes at SRC into R->buf.  Returns how many could be read
  * from the start (0 when SRC is not mapped). */
 static size_t rd_read(struct reader *r, uintptr_t src, size_t len)
 {
+    r->wlen = 0;
     if (!r->direct) {
         struct iovec l = { r->buf, len }, rm = { (void *)src, len };
-        ssize_t n = process_vm_readv(getpid(), &l, 1, &rm, 1, 0);
+        ssize_t n = process_vm_readv(r->pid, &l, 1, &rm, 1, 0);
         if (n >= 0)
             return (size_t)n;
         if (errno != ENOSYS && errno != EPERM)
@@ -183,11 +187,31 @@ static void add_edge(struct walk *w, uint32_t to, uint64_t offset)
     s->edges[s->nedges++] = (struct la_edge){ w->from, to, offset };
 }
 
-/* Looks at every aligned word of the N bytes read from address BASE. */
-static void scan_words(struct walk *w, uintptr_t base, size_t n)
+/*
+ * The LEN bytes at ADDR (LEN <= SCAN_CHUNK), read through a window: blocks
+ * lie side by side in the heap, so one read serves many.  Returns a view
+ * of them and how many could be read in *GOT.
+ */
+static const char *rd_view(struct reader *r, uintptr_t addr, size_t len, size_t *got)
 {
-    const uintptr_t *words = (const uintptr_t *)w->rd.buf;
+    if (addr >= r->wlo && addr + len <= r->wlo + r->wlen) {
+        *got = len;
+        return r->buf + (addr - r->wlo);
+    }
+    size_t n = rd_read(r, addr, SCAN_CHUNK);
+    if (n < len) {
+        /* The window ran into unmapped memory: the block alone. */
+        n = rd_read(r, addr, len);
+    }
+    r->wlo = addr;
+    r->wlen = n;
+    *got = n < len ? n : len;
+    return r->buf;
+}
 
+/* Looks at every aligned word of the N bytes at WORDS, read from BASE. */
+static void scan_words(struct walk *w, uintptr_t base, const uintptr_t *words, size_t n)
+{
     for (size_t k = 0; k < n / sizeof(uintptr_t); k++) {
         uintptr_t v = words[k];
         if (v < w->lo || v >= w->hi)
@@ -210,7 +234,7 @@ static void scan_range(struct walk *w, uintptr_t lo, uintptr_t hi)
     while (lo < hi) {
         size_t len = hi - lo < SCAN_CHUNK ? hi - lo : SCAN_CHUNK;
         size_t got = rd_read(&w->rd, lo, len);
-        scan_words(w, lo, got);
+        scan_words(w, lo, (const uintptr_t *)w->rd.buf, got);
         if (got < len)
             return; /* the rest went away */
         lo += len;
@@ -221,9 +245,16 @@ static void scan_range(struct walk *w, uintptr_t lo, uintptr_t hi)
 static void scan_block(struct walk *w, size_t i)
 {
     const struct la_block *b = &w->s->v[i];
+    uintptr_t lo = b->addr & ~(uintptr_t)7;
+    size_t len = b->addr + b->size - lo, got;
 
     w->from = (uint32_t)i;
-    scan_range(w, b->addr & ~(uintptr_t)7, b->addr + b->size);
+    if (len > SCAN_CHUNK) {
+        scan_range(w, lo, b->addr + b->size);
+        return;
+    }
+    const char *v = rd_view(&w->rd, lo, len, &got);
+    scan_words(w, lo, (const uintptr_t *)v, got);
 }
 
 static void drain(struct walk *w)
@@ -487,6 +518,7 @@ void snap_classify(struct la_snap *s, const struct la_scan_opts *o)
     w.hi = s->v[s->n - 1].addr + s->v[s->n - 1].size + 1;
     w.stack = la_pages(s->n * sizeof *w.stack);
     w.rd.buf = la_pages(SCAN_CHUNK);
+    w.rd.pid = getpid();
     if (!o->scan || !w.stack || !w.rd.buf) {
         /* No scan: marked blocks are intentional, the rest lost. */
         for (size_t i = 0; i < s->n; i++) {

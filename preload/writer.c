@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -28,7 +29,8 @@ struct wr {
     struct la_modules mods;
     unsigned char *used;      /* bitmap over stack ids to write */
     uint64_t blocks, bytes;
-    sqlite3_stmt *ins_block;
+    sqlite3_stmt *ins_block, *ins_mark;
+    struct timespec t0; /* when writing began */
 };
 
 static int wr_fail(struct wr *w, const char *what)
@@ -195,7 +197,8 @@ static int wr_block(struct wr *w, size_t i)
     sqlite3_bind_int64(st, 4, b->stack);
     sqlite3_bind_int64(st, 5, b->tid);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)b->seq);
-    if (m && m->block == b->addr)
+    int marked = m && m->block == b->addr;
+    if (marked)
         sqlite3_bind_int64(st, 7, m->id);
     else
         sqlite3_bind_null(st, 7);
@@ -206,6 +209,18 @@ static int wr_block(struct wr *w, size_t i)
         sqlite3_bind_null(st, 9);
     if (wr_step(w, st, "inserting a block") != 0)
         return -1;
+    if (marked) {
+        /* The block carries its mark: the mark is written with it. */
+        sqlite3_stmt *ms = w->ins_mark;
+        sqlite3_bind_int64(ms, 1, w->run);
+        sqlite3_bind_int64(ms, 2, m->id);
+        sqlite3_bind_int64(ms, 3, (sqlite3_int64)m->block);
+        bind_text_or_null(ms, 4, m->why);
+        sqlite3_bind_int64(ms, 5, m->stack);
+        if (wr_step(w, ms, "inserting a mark") != 0)
+            return -1;
+        wr_use_stack(w, m->stack);
+    }
     wr_use_stack(w, b->stack);
     w->blocks++;
     w->bytes += b->size;
@@ -223,7 +238,9 @@ static int wr_blocks(struct wr *w)
         return 0;
     if (wr_prepare(w, "INSERT INTO blocks(run, address, size, stack, thread,"
                       " seq, mark, class, owner) VALUES (?,?,?,?,?,?,?,?,?)",
-                   &w->ins_block) != 0)
+                   &w->ins_block) != 0 ||
+        wr_prepare(w, "INSERT INTO marks(run, id, block, why, stack)"
+                      " VALUES (?,?,?,?,?)", &w->ins_mark) != 0)
         return -1;
     for (size_t i = 0; i < sn->n && rc == 0; i++)
         rc = wr_block(w, i);
@@ -239,34 +256,6 @@ static int wr_blocks(struct wr *w)
         sqlite3_bind_int64(st, 3, (sqlite3_int64)e->offset);
         sqlite3_bind_int64(st, 4, (sqlite3_int64)sn->v[e->to].addr);
         rc = wr_step(w, st, "inserting an edge");
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* Marks whose block is still live and still carries them. */
-static int wr_marks(struct wr *w)
-{
-    sqlite3_stmt *st;
-    int rc = 0;
-
-    if (wr_prepare(w, "INSERT INTO marks(run, id, block, why, stack)"
-                      " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM"
-                      " blocks WHERE run = ?1 AND address = ?3 AND mark = ?2)",
-                   &st) != 0)
-        return -1;
-    for (uint32_t id = 1; id < marks_end() && rc == 0; id++) {
-        const struct la_mark *m = marks_get(id);
-        if (!m || m->block == 0)
-            continue;
-        sqlite3_bind_int64(st, 1, w->run);
-        sqlite3_bind_int64(st, 2, id);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)m->block);
-        bind_text_or_null(st, 4, m->why);
-        sqlite3_bind_int64(st, 5, m->stack);
-        rc = wr_step(w, st, "inserting a mark");
-        if (rc == 0 && sqlite3_changes(w->db) > 0)
-            wr_use_stack(w, m->stack);
     }
     sqlite3_finalize(st);
     return rc;
@@ -320,12 +309,18 @@ static int wr_totals(struct wr *w)
     sqlite3_stmt *st;
     int rc;
 
-    if (wr_prepare(w, "UPDATE runs SET blocks = ?, bytes = ? WHERE id = ?",
-                   &st) != 0)
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (wr_prepare(w, "UPDATE runs SET blocks = ?, bytes = ?, scan_seconds = ?,"
+                      " write_seconds = ? WHERE id = ?", &st) != 0)
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)w->blocks);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)w->bytes);
-    sqlite3_bind_int64(st, 3, w->run);
+    sqlite3_bind_double(st, 3, w->rec->scan_seconds);
+    sqlite3_bind_double(st, 4, (double)(t1.tv_sec - w->t0.tv_sec) +
+                                   (double)(t1.tv_nsec - w->t0.tv_nsec) / 1e9);
+    sqlite3_bind_int64(st, 5, w->run);
     rc = wr_step(w, st, "updating the run's totals");
     sqlite3_finalize(st);
     return rc;
@@ -337,7 +332,7 @@ static int wr_all(struct wr *w, uint32_t nstacks)
         return -1;
     if (wr_blocks(w) != 0)
         return -1;
-    if (wr_marks(w) != 0 || wr_stacks(w, nstacks) != 0 || wr_totals(w) != 0)
+    if (wr_stacks(w, nstacks) != 0 || wr_totals(w) != 0)
         return -1;
     return 0;
 }
@@ -349,6 +344,7 @@ long writer_write(const char *path, const struct la_run_record *run,
     uint32_t nstacks = sd_count();
     long rc = -1;
 
+    clock_gettime(CLOCK_MONOTONIC, &w.t0);
     w.used = calloc(nstacks / 8 + 1, 1);
     if (!w.used) {
         la_warn("cannot write the run to %s: out of memory", path);
@@ -363,6 +359,8 @@ long writer_write(const char *path, const struct la_run_record *run,
         goto out;
     }
     sqlite3_busy_timeout(w.db, WR_BUSY_MS);
+    /* One large transaction: keep its pages in memory (64 MiB). */
+    sqlite3_exec(w.db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
     if (wr_exec(&w, "BEGIN IMMEDIATE", "starting the transaction") != 0)
         goto out;
     if (wr_all(&w, nstacks) == 0 && wr_exec(&w, "COMMIT", "committing") == 0)
@@ -371,6 +369,7 @@ long writer_write(const char *path, const struct la_run_record *run,
         sqlite3_exec(w.db, "ROLLBACK", NULL, NULL, NULL);
 out:
     sqlite3_finalize(w.ins_block);
+    sqlite3_finalize(w.ins_mark);
     sqlite3_close(w.db);
     modules_free(&w.mods);
     free(w.used);

@@ -19,6 +19,7 @@ struct la_run_record {
     long depth;
     int complete;                /* 0 when recording had to stop early */
     uint64_t first_seq;          /* blocks older than this were inherited */
+    double scan_seconds;         /* snapshot and scan, before writing */
 };
 
 /*

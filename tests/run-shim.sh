@@ -73,7 +73,7 @@ check_eq "fork: the parent's run has its own 3 blocks" \
     "$(q "$db" 'SELECT blocks, exit_code FROM runs WHERE pid IN (SELECT ppid FROM runs)')" \
     "3|0"
 check_eq "fork: children record only their own blocks, with how they ended" \
-    "$(q "$db" "SELECT group_concat(x, ' ') FROM (SELECT r.end_reason || ':' || r.exit_code || ':' || count(b.id) || 'x' || b.size AS x
+    "$(q "$db" "SELECT group_concat(x, ' ') FROM (SELECT r.end_reason || ':' || r.exit_code || ':' || count(b.address) || 'x' || b.size AS x
                 FROM runs r JOIN blocks b ON b.run = r.id WHERE r.ppid IN (SELECT pid FROM runs) GROUP BY r.id ORDER BY r.id)")" \
     "exit:0:3x30 _exit:7:4x40"
 
