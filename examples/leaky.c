@@ -2,7 +2,7 @@
  * leaky.c: the bundled example.  Leaks on purpose in three ways, and marks
  * one intentional leak with leak_mark():
  *   - make_request() leaks its buffer on every call (10 of 10 allocations);
- *   - parse_line() leaks only on odd lines (5 of 10);
+ *   - parse_line() leaks only on even lines (5 of 10);
  *   - load_config() keeps its config for the whole run: marked intentional.
  * Build:  cc -g -O1 leaky.c -o leaky     Run:  leakaudit --check -- ./leaky
  */
@@ -46,8 +46,8 @@ __attribute__((noinline)) static void parse_line(int i)
     char *tok = malloc(24);
 
     sink = tok;
-    if (i % 2 == 0)
-        free(tok); /* odd lines forget to free */
+    if (i % 2)
+        free(tok); /* even lines forget to free */
 }
 
 int main(void)
