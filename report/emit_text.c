@@ -31,18 +31,22 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* Whether FILE belongs to a runtime rather than the program: system
- * headers and libraries, Rust's std, glibc's sources. */
-static int runtime_file(const char *file)
+/* Whether frame F belongs to a runtime rather than the program: code of a
+ * system library, or a system header, Rust's std or leak_mark's inline
+ * wrapper inlined into the program. */
+static int runtime_frame(const struct rp_frame *f)
 {
-    static const char *const prefixes[] = { "/usr/", "/rustc/", "library/", "../", "./" };
-    const char *base = strrchr(file, '/');
+    static const char *const system[] = { "/usr/", "/lib/", "/lib64/" };
+    static const char *const inlined[] = { "/usr/", "/rustc/", "library/" };
+    const char *base = strrchr(f->file, '/');
 
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
-        if (strncmp(file, prefixes[i], strlen(prefixes[i])) == 0)
+    for (size_t i = 0; f->module && i < sizeof system / sizeof *system; i++)
+        if (strncmp(f->module, system[i], strlen(system[i])) == 0)
             return 1;
-    /* leak_mark's inline wrapper is leakaudit's, not the program's. */
-    return strcmp(base ? base + 1 : file, "leakaudit.h") == 0;
+    for (size_t i = 0; i < sizeof inlined / sizeof *inlined; i++)
+        if (strncmp(f->file, inlined[i], strlen(inlined[i])) == 0)
+            return 1;
+    return strcmp(base ? base + 1 : f->file, "leakaudit.h") == 0;
 }
 
 const struct rp_frame *rp_source_frame(const struct rp_stack *st)
@@ -53,7 +57,7 @@ const struct rp_frame *rp_source_frame(const struct rp_stack *st)
         const struct rp_frame *f = &st->frames[i];
         if (f->file && !any)
             any = f;
-        if (f->file && f->function && !runtime_file(f->file))
+        if (f->file && f->function && !runtime_frame(f))
             return f;
     }
     return any;
