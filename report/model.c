@@ -1,6 +1,7 @@
 /*
  * model.c: lookups over the plain model and its memory management.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,48 +52,57 @@ char *rp_xstrdup(const char *s)
     return d;
 }
 
-long rp_run_block_at(const struct rp_run *run, uint64_t addr)
+/*
+ * The index of the first of the N elements of STRIDE bytes at BASE whose
+ * 64-bit key (at byte KEYOFF; sorted ascending, non-negative) is not below
+ * KEY, and whether it equals KEY (*FOUND).
+ */
+static size_t lower_bound(const void *base, size_t n, size_t stride,
+                          size_t keyoff, uint64_t key, int *found)
 {
-    size_t lo = 0, hi = run->nblocks;
+    size_t lo = 0, hi = n;
+    uint64_t k;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (run->blocks[mid].addr < addr)
+        memcpy(&k, (const char *)base + mid * stride + keyoff, sizeof k);
+        if (k < key)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < run->nblocks && run->blocks[lo].addr == addr ? (long)lo : -1;
+    if (lo < n)
+        memcpy(&k, (const char *)base + lo * stride + keyoff, sizeof k);
+    *found = lo < n && k == key;
+    return lo;
+}
+
+#define RP_FIND(arr, n, field, key, found)                                   \
+    lower_bound((arr), (n), sizeof *(arr), offsetof(__typeof__(*(arr)), field), \
+                (uint64_t)(key), (found))
+
+long rp_run_block_at(const struct rp_run *run, uint64_t addr)
+{
+    int found;
+    size_t i = RP_FIND(run->blocks, run->nblocks, addr, addr, &found);
+
+    return found ? (long)i : -1;
 }
 
 struct rp_stack *rp_run_stack(const struct rp_run *run, int64_t id)
 {
-    size_t lo = 0, hi = run->nstacks;
+    int found;
+    size_t i = id < 0 ? 0 : RP_FIND(run->stacks, run->nstacks, id, id, &found);
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (run->stacks[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < run->nstacks && run->stacks[lo].id == id ? &run->stacks[lo]
-                                                         : NULL;
+    return id >= 0 && found ? &run->stacks[i] : NULL;
 }
 
 const struct rp_mark *rp_run_mark(const struct rp_run *run, int64_t id)
 {
-    size_t lo = 0, hi = run->nmarks;
+    int found;
+    size_t i = id < 0 ? 0 : RP_FIND(run->marks, run->nmarks, id, id, &found);
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (run->marks[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < run->nmarks && run->marks[lo].id == id ? &run->marks[lo]
-                                                       : NULL;
+    return id >= 0 && found ? &run->marks[i] : NULL;
 }
 
 const struct rp_module *rp_run_module(const struct rp_run *run, int64_t id)
