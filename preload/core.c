@@ -25,9 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
 #include "bootstrap.h"
 #include "core.h"
 #include "livetable.h"
@@ -35,14 +32,13 @@
 #include "modules.h"
 #include "options.h"
 #include "scan.h"
+#include "stackcache.h"
 #include "stackdepot.h"
 #include "threads.h"
 #include "writer.h"
 
 enum { ST_UNSTARTED, ST_STARTING, ST_RECORDING, ST_DEGRADED, ST_STOPPED };
 
-/* Frames of the shim itself on top of a captured stack, at most. */
-#define LA_SKIP_SLACK 8
 /* Sequence numbers a thread takes at once (no shared counter per call). */
 #define LA_SEQ_BATCH 256
 
@@ -189,6 +185,7 @@ static LA_NOINLINE int la_start(void)
     la_resolve();
     la_options_parse(&la_opt, secure_getenv);
     la_find_own_text();
+    sc_init(la_opt.depth, (int)la_opt.verify_stacks, la_text_lo, la_text_hi);
     la_set_output();
     la_pid = getpid();
     la_start_time = la_now();
@@ -268,22 +265,9 @@ static inline uint64_t la_seq(void)
     return t_seq++;
 }
 
-/* The caller's stack, without the shim's frames (on top, and the main
- * wrapper at the bottom), as a depot id. */
-static LA_NOINLINE uint32_t la_capture(void)
-{
-    uintptr_t pcs[SD_MAX_DEPTH + LA_SKIP_SLACK];
-    int n = unw_backtrace((void **)pcs, (int)la_opt.depth + LA_SKIP_SLACK);
-    int k = 0;
-
-    for (int i = 0; i < n && k < la_opt.depth; i++)
-        if (pcs[i] < la_text_lo || pcs[i] >= la_text_hi)
-            pcs[k++] = pcs[i];
-    return sd_intern(pcs, (uint32_t)k);
-}
-
-/* Records the new block P of SIZE bytes (P may be NULL: nothing to do). */
-static void la_record(void *p, size_t size, uint32_t mark)
+/* Records the new block P of SIZE bytes (P may be NULL: nothing to do),
+ * allocated by the program's call RA/CFA. */
+static void la_record(void *p, size_t size, uint32_t mark, LA_CALLER_ARGS)
 {
     struct la_block b;
 
@@ -292,7 +276,7 @@ static void la_record(void *p, size_t size, uint32_t mark)
     b.addr = (uintptr_t)p;
     b.size = size;
     b.seq = la_seq();
-    b.stack = la_capture();
+    b.stack = sc_capture(ra, cfa);
     b.tid = (uint32_t)la_tid();
     b.mark = mark;
     b.pad_ = 0;
@@ -322,44 +306,44 @@ static uint32_t la_forget(void *p)
 
 /* After a real allocation of N bytes returned P: records it (when P is not
  * NULL) and leaves the shim with the errno the real call set. */
-static inline void la_done(void *p, size_t n)
+static inline void la_done(void *p, size_t n, LA_CALLER_ARGS)
 {
     int e = errno;
 
-    la_record(p, n, 0);
+    la_record(p, n, 0, ra, cfa);
     la_leave(e);
 }
 
 /* malloc, valloc and pvalloc: F is where the real one is kept; before it
  * is known, the bootstrap arena serves, aligned to BOOT_ALIGN. */
 static inline __attribute__((always_inline)) void *
-la_sized(void *(**f)(size_t), size_t boot_align, size_t n)
+la_sized(void *(**f)(size_t), size_t boot_align, size_t n, LA_CALLER_ARGS)
 {
     if (!la_enter()) {
         void *(*fn)(size_t) = __atomic_load_n(f, __ATOMIC_ACQUIRE);
         return fn ? fn(n) : boot_alloc(boot_align, n);
     }
     void *p = (*f)(n);
-    la_done(p, n);
+    la_done(p, n, ra, cfa);
     return p;
 }
 
 /* aligned_alloc and memalign, the same way. */
 static inline __attribute__((always_inline)) void *
-la_aligned(void *(**f)(size_t, size_t), size_t align, size_t n)
+la_aligned(void *(**f)(size_t, size_t), size_t align, size_t n, LA_CALLER_ARGS)
 {
     if (!la_enter()) {
         void *(*fn)(size_t, size_t) = __atomic_load_n(f, __ATOMIC_ACQUIRE);
         return fn ? fn(align, n) : boot_alloc(align, n);
     }
     void *p = (*f)(align, n);
-    la_done(p, n);
+    la_done(p, n, ra, cfa);
     return p;
 }
 
-void *la_malloc(size_t n)
+void *la_malloc(size_t n, LA_CALLER_ARGS)
 {
-    return la_sized(&real.malloc, 16, n);
+    return la_sized(&real.malloc, 16, n, ra, cfa);
 }
 
 void la_free(void *p)
@@ -378,7 +362,7 @@ void la_free(void *p)
     la_leave(e);
 }
 
-void *la_calloc(size_t n, size_t m)
+void *la_calloc(size_t n, size_t m, LA_CALLER_ARGS)
 {
     if (!la_enter()) {
         void *(*f)(size_t, size_t) = REAL(calloc);
@@ -391,7 +375,7 @@ void *la_calloc(size_t n, size_t m)
         return boot_alloc(16, n * m);
     }
     void *p = real.calloc(n, m);
-    la_done(p, n * m);
+    la_done(p, n * m, ra, cfa);
     return p;
 }
 
@@ -399,7 +383,7 @@ void *la_calloc(size_t n, size_t m)
 static void *la_realloc_boot(void *old, size_t n)
 {
     size_t have = boot_size(old);
-    void *p = la_malloc(n);
+    void *p = la_malloc(n, 0, 0);
 
     if (p)
         memcpy(p, old, have < n ? have : n);
@@ -411,7 +395,8 @@ static void *la_realloc_boot(void *old, size_t n)
  * leaves the table before the real call (another thread may get its
  * address back at once) and comes back if the call fails.
  */
-static void *la_realloc_common(void *old, size_t n, size_t m, int array)
+static void *la_realloc_common(void *old, size_t n, size_t m, int array,
+                               LA_CALLER_ARGS)
 {
     if (old && boot_owns(old)) {
         if (array && m && n > SIZE_MAX / m) {
@@ -445,7 +430,7 @@ static void *la_realloc_common(void *old, size_t n, size_t m, int array)
         if (had && ob.seq >= la_first_seq)
             sd_count_free(ob.stack);
         if (p) {
-            la_record(p, size, had ? ob.mark : 0);
+            la_record(p, size, had ? ob.mark : 0, ra, cfa);
             if (had && ob.mark)
                 marks_move(ob.mark, (uintptr_t)p);
         }
@@ -456,17 +441,17 @@ static void *la_realloc_common(void *old, size_t n, size_t m, int array)
     return p;
 }
 
-void *la_realloc(void *p, size_t n)
+void *la_realloc(void *p, size_t n, LA_CALLER_ARGS)
 {
-    return la_realloc_common(p, n, 0, 0);
+    return la_realloc_common(p, n, 0, 0, ra, cfa);
 }
 
-void *la_reallocarray(void *p, size_t n, size_t m)
+void *la_reallocarray(void *p, size_t n, size_t m, LA_CALLER_ARGS)
 {
-    return la_realloc_common(p, n, m, 1);
+    return la_realloc_common(p, n, m, 1, ra, cfa);
 }
 
-int la_posix_memalign(void **out, size_t align, size_t n)
+int la_posix_memalign(void **out, size_t align, size_t n, LA_CALLER_ARGS)
 {
     if (!la_enter()) {
         int (*f)(void **, size_t, size_t) = REAL(posix_memalign);
@@ -481,28 +466,28 @@ int la_posix_memalign(void **out, size_t align, size_t n)
         return 0;
     }
     int rc = real.posix_memalign(out, align, n);
-    la_done(rc == 0 ? *out : NULL, n);
+    la_done(rc == 0 ? *out : NULL, n, ra, cfa);
     return rc;
 }
 
-void *la_aligned_alloc(size_t align, size_t n)
+void *la_aligned_alloc(size_t align, size_t n, LA_CALLER_ARGS)
 {
-    return la_aligned(&real.aligned_alloc, align, n);
+    return la_aligned(&real.aligned_alloc, align, n, ra, cfa);
 }
 
-void *la_memalign(size_t align, size_t n)
+void *la_memalign(size_t align, size_t n, LA_CALLER_ARGS)
 {
-    return la_aligned(&real.memalign, align, n);
+    return la_aligned(&real.memalign, align, n, ra, cfa);
 }
 
-void *la_valloc(size_t n)
+void *la_valloc(size_t n, LA_CALLER_ARGS)
 {
-    return la_sized(&real.valloc, 4096, n);
+    return la_sized(&real.valloc, 4096, n, ra, cfa);
 }
 
-void *la_pvalloc(size_t n)
+void *la_pvalloc(size_t n, LA_CALLER_ARGS)
 {
-    return la_sized(&real.pvalloc, 4096, n);
+    return la_sized(&real.pvalloc, 4096, n, ra, cfa);
 }
 
 size_t la_malloc_usable_size(void *p)
@@ -517,7 +502,7 @@ size_t la_malloc_usable_size(void *p)
 
 /* ---- leak_mark -------------------------------------------------------- */
 
-int la_mark(const void *ptr, const char *why)
+int la_mark(const void *ptr, const char *why, LA_CALLER_ARGS)
 {
     struct la_block b;
     int saved = errno;
@@ -531,7 +516,7 @@ int la_mark(const void *ptr, const char *why)
         return -1;
     }
     if (b.mark == 0) {
-        uint32_t stack = la_capture();
+        uint32_t stack = sc_capture(ra, cfa);
         char *copy = why ? strdup(why) : NULL;
         uint32_t id = marks_add(b.addr, stack, copy);
         if (id == 0) {
@@ -647,6 +632,9 @@ static void la_finish(const char *reason)
     t_guard++;
     la_set_state(ST_STOPPED);
     if (s == ST_RECORDING || s == ST_DEGRADED) {
+        /* This frame lies above where the stack scan starts: no stale
+         * bytes from earlier, deeper calls may stay in its buffers. */
+        memset(exe, 0, sizeof exe);
         n = readlink("/proc/self/exe", exe, sizeof exe - 1);
         exe[n > 0 ? n : 0] = '\0';
         rec = (struct la_run_record){
@@ -657,6 +645,8 @@ static void la_finish(const char *reason)
             .end_reason = reason, .has_exit_code = la_exit_known,
             .exit_code = la_exit_code, .depth = la_opt.depth,
             .complete = s == ST_RECORDING, .first_seq = la_first_seq,
+            .stack_hits = sc_hits(), .stack_unwinds = sc_unwinds(),
+            .stack_mismatches = sc_mismatches(),
         };
         setjmp(regs);
         struct la_scan_opts so = {

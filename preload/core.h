@@ -8,16 +8,21 @@
 
 #include "shim.h"
 
-LA_HIDDEN void *la_malloc(size_t n);
+/* The program's call into an interposer: its return address and CFA, for
+ * the stack capture (stackcache.h).  Used inside each interposer. */
+#define LA_CALLER (uintptr_t)__builtin_return_address(0), (uintptr_t)__builtin_dwarf_cfa()
+#define LA_CALLER_ARGS uintptr_t ra, uintptr_t cfa
+
+LA_HIDDEN void *la_malloc(size_t n, LA_CALLER_ARGS);
 LA_HIDDEN void la_free(void *p);
-LA_HIDDEN void *la_calloc(size_t n, size_t m);
-LA_HIDDEN void *la_realloc(void *p, size_t n);
-LA_HIDDEN void *la_reallocarray(void *p, size_t n, size_t m);
-LA_HIDDEN int la_posix_memalign(void **out, size_t align, size_t n);
-LA_HIDDEN void *la_aligned_alloc(size_t align, size_t n);
-LA_HIDDEN void *la_memalign(size_t align, size_t n);
-LA_HIDDEN void *la_valloc(size_t n);
-LA_HIDDEN void *la_pvalloc(size_t n);
+LA_HIDDEN void *la_calloc(size_t n, size_t m, LA_CALLER_ARGS);
+LA_HIDDEN void *la_realloc(void *p, size_t n, LA_CALLER_ARGS);
+LA_HIDDEN void *la_reallocarray(void *p, size_t n, size_t m, LA_CALLER_ARGS);
+LA_HIDDEN int la_posix_memalign(void **out, size_t align, size_t n, LA_CALLER_ARGS);
+LA_HIDDEN void *la_aligned_alloc(size_t align, size_t n, LA_CALLER_ARGS);
+LA_HIDDEN void *la_memalign(size_t align, size_t n, LA_CALLER_ARGS);
+LA_HIDDEN void *la_valloc(size_t n, LA_CALLER_ARGS);
+LA_HIDDEN void *la_pvalloc(size_t n, LA_CALLER_ARGS);
 LA_HIDDEN size_t la_malloc_usable_size(void *p);
 
 /* pthread_create: the new thread registers its stack (threads.h). */
@@ -25,7 +30,7 @@ LA_HIDDEN int la_pthread_create(void *thread, const void *attr,
                                 void *(*fn)(void *), void *arg);
 
 /* leak_mark(), as in leakaudit.h. */
-LA_HIDDEN int la_mark(const void *ptr, const char *why);
+LA_HIDDEN int la_mark(const void *ptr, const char *why, LA_CALLER_ARGS);
 
 /* Process ends: exit() and main's return note the status; _exit() and
  * _Exit() write the run at once.  None of them returns. */

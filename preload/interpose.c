@@ -13,21 +13,21 @@
 #define LEAKAUDIT_SHIM 1
 #include "leakaudit.h"
 
-LA_EXPORT void *malloc(size_t n) { return la_malloc(n); }
+LA_EXPORT void *malloc(size_t n) { return la_malloc(n, LA_CALLER); }
 LA_EXPORT void free(void *p) { la_free(p); }
-LA_EXPORT void *calloc(size_t n, size_t m) { return la_calloc(n, m); }
-LA_EXPORT void *realloc(void *p, size_t n) { return la_realloc(p, n); }
-LA_EXPORT void *reallocarray(void *p, size_t n, size_t m) { return la_reallocarray(p, n, m); }
-LA_EXPORT int posix_memalign(void **out, size_t a, size_t n) { return la_posix_memalign(out, a, n); }
-LA_EXPORT void *aligned_alloc(size_t a, size_t n) { return la_aligned_alloc(a, n); }
-LA_EXPORT void *memalign(size_t a, size_t n) { return la_memalign(a, n); }
-LA_EXPORT void *valloc(size_t n) { return la_valloc(n); }
-LA_EXPORT void *pvalloc(size_t n) { return la_pvalloc(n); }
+LA_EXPORT void *calloc(size_t n, size_t m) { return la_calloc(n, m, LA_CALLER); }
+LA_EXPORT void *realloc(void *p, size_t n) { return la_realloc(p, n, LA_CALLER); }
+LA_EXPORT void *reallocarray(void *p, size_t n, size_t m) { return la_reallocarray(p, n, m, LA_CALLER); }
+LA_EXPORT int posix_memalign(void **out, size_t a, size_t n) { return la_posix_memalign(out, a, n, LA_CALLER); }
+LA_EXPORT void *aligned_alloc(size_t a, size_t n) { return la_aligned_alloc(a, n, LA_CALLER); }
+LA_EXPORT void *memalign(size_t a, size_t n) { return la_memalign(a, n, LA_CALLER); }
+LA_EXPORT void *valloc(size_t n) { return la_valloc(n, LA_CALLER); }
+LA_EXPORT void *pvalloc(size_t n) { return la_pvalloc(n, LA_CALLER); }
 LA_EXPORT size_t malloc_usable_size(void *p) { return la_malloc_usable_size(p); }
 
 LA_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg) { return la_pthread_create(t, a, fn, arg); }
 
-LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, why); }
+LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, why, LA_CALLER); }
 
 LA_EXPORT void exit(int status) { la_exit(status); }
 LA_EXPORT void _exit(int status) { la_exit_now(status, 0); }

@@ -23,6 +23,7 @@ static const char la_schema_sql[] =
     "  complete INTEGER NOT NULL, scan INTEGER NOT NULL,"
     "  blocks INTEGER NOT NULL, bytes INTEGER NOT NULL,"
     "  scan_seconds REAL, write_seconds REAL,"
+    "  stack_hits INTEGER, stack_unwinds INTEGER, stack_mismatches INTEGER,"
     "  shim_version TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS args("
     "  run INTEGER NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL,"

@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 
+#include "stackcache.h"
 #include "threads.h"
 
 #define TH_SLOTS 4096
@@ -28,6 +29,7 @@ static void th_exit(void *v)
     if (slot < TH_SLOTS)
         th_table[slot].live = 0;
     pthread_mutex_unlock(&th_mutex);
+    sc_thread_exit();
 }
 
 void threads_init(void)
@@ -48,6 +50,7 @@ void threads_enter(void)
     if (!ok)
         return;
     uintptr_t lo = (uintptr_t)addr, hi = lo + size;
+    sc_set_thread_stack(lo, hi);
     pthread_mutex_lock(&th_mutex);
     for (size_t i = 0; i < TH_SLOTS; i++) {
         struct th_slot *s = &th_table[i];

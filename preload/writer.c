@@ -313,14 +313,18 @@ static int wr_totals(struct wr *w)
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (wr_prepare(w, "UPDATE runs SET blocks = ?, bytes = ?, scan_seconds = ?,"
-                      " write_seconds = ? WHERE id = ?", &st) != 0)
+                      " write_seconds = ?, stack_hits = ?, stack_unwinds = ?,"
+                      " stack_mismatches = ? WHERE id = ?", &st) != 0)
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)w->blocks);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)w->bytes);
     sqlite3_bind_double(st, 3, w->rec->scan_seconds);
     sqlite3_bind_double(st, 4, (double)(t1.tv_sec - w->t0.tv_sec) +
                                    (double)(t1.tv_nsec - w->t0.tv_nsec) / 1e9);
-    sqlite3_bind_int64(st, 5, w->run);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)w->rec->stack_hits);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)w->rec->stack_unwinds);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)w->rec->stack_mismatches);
+    sqlite3_bind_int64(st, 8, w->run);
     rc = wr_step(w, st, "updating the run's totals");
     sqlite3_finalize(st);
     return rc;

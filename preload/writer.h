@@ -20,6 +20,7 @@ struct la_run_record {
     int complete;                /* 0 when recording had to stop early */
     uint64_t first_seq;          /* blocks older than this were inherited */
     double scan_seconds;         /* snapshot and scan, before writing */
+    uint64_t stack_hits, stack_unwinds, stack_mismatches; /* stackcache.h */
 };
 
 /*

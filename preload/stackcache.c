@@ -1,0 +1,322 @@
+/*
+ * stackcache.c: the capture behind stackcache.h.
+ *
+ * Why a hit is sound: frame 0 is the program's call into malloc, the same
+ * call (same return address) at the same stack depth (same CFA).  For a
+ * frame whose CFA is its stack pointer plus a constant (every frame built
+ * without a frame pointer, and frame-pointer frames without alloca), the
+ * same return address and stack pointer give the same CFA, so the caller's
+ * return address sits in the same slot; if that slot holds the same value,
+ * the caller is the same call at the same depth, and so on up the chain.
+ * A frame that sized its stack at run time (alloca) could in principle put
+ * the same value in the old slot; verify mode (LEAKAUDIT_VERIFY_STACKS)
+ * compares every hit with a full unwind, and the tests run with it.
+ *
+ * A chain is learned (unwound step by step, with each frame's stack
+ * pointer) only when its key misses twice in a row in its cache line, so
+ * that one-off stacks cost a plain unw_backtrace.  Slots must lie inside
+ * the thread's own stack (the main thread's from /proc/self/maps, other
+ * threads' given by threads.c when they start); on another stack (a
+ * coroutine, a signal stack), or in a thread whose stack is unknown,
+ * nothing is cached.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "stackcache.h"
+#include "stackdepot.h"
+
+#define SC_LINES 64
+#define SC_SLACK 8 /* shim frames in the middle of a chain (main's wrapper) */
+
+struct sc_line {
+    uintptr_t ra, cfa;   /* the key; ra == 0: empty */
+    uintptr_t cand_ra, cand_cfa; /* a key that missed once */
+    uint32_t stack;
+    uint32_t nslots;
+    /* followed by nslots (address, value) pairs */
+};
+
+struct sc_cache {
+    uintptr_t stack_lo, stack_hi; /* this thread's stack; 0, 0: unknown */
+    size_t line_size;
+    char lines[];
+};
+
+static long sc_depth;
+static int sc_verify;
+static uintptr_t sc_self_lo, sc_self_hi;
+static size_t sc_line_size, sc_max_slots;
+static uint64_t sc_nmismatch, sc_nhit, sc_nunwind; /* finished threads' */
+
+static LA_TLS struct sc_cache *t_cache;
+static LA_TLS int t_cache_failed;
+static LA_TLS uintptr_t t_stack_lo, t_stack_hi; /* this thread's stack */
+static uintptr_t sc_main_lo, sc_main_hi;          /* the main thread's */
+static LA_TLS uint64_t t_hits, t_unwinds; /* no shared line on the hot path */
+
+/* The main thread's stack from /proc/self/maps, read with plain system
+ * calls: this may run inside a malloc called with libc's locks held
+ * (pthread_getattr_np itself reads the maps through fopen). */
+static void sc_main_stack(void)
+{
+    char buf[4096], line[512];
+    size_t len = 0;
+    ssize_t n;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return;
+    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] != '\n') {
+                if (len < sizeof line - 1)
+                    line[len++] = buf[i];
+                continue;
+            }
+            line[len] = '\0';
+            len = 0;
+            if (strstr(line, "[stack]")) {
+                char *end;
+                unsigned long lo = strtoul(line, &end, 16);
+                unsigned long hi = *end == '-' ? strtoul(end + 1, NULL, 16) : 0;
+                struct rlimit rl;
+                size_t room = 8ul << 20;
+                if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+                    room = rl.rlim_cur;
+                /* The mapping grows down to the limit; slots are only ever
+                 * read between a frame and the top. */
+                sc_main_hi = hi;
+                sc_main_lo = hi - room < lo ? hi - room : lo;
+                close(fd);
+                return;
+            }
+        }
+    }
+    close(fd);
+}
+
+void sc_set_thread_stack(uintptr_t lo, uintptr_t hi)
+{
+    t_stack_lo = lo;
+    t_stack_hi = hi;
+    if (t_cache) {
+        t_cache->stack_lo = lo;
+        t_cache->stack_hi = hi;
+    }
+}
+
+void sc_init(long depth, int verify, uintptr_t self_lo, uintptr_t self_hi)
+{
+    sc_main_stack();
+    if (syscall(SYS_gettid) == getpid())
+        sc_set_thread_stack(sc_main_lo, sc_main_hi);
+    sc_depth = depth;
+    sc_verify = verify;
+    sc_self_lo = self_lo;
+    sc_self_hi = self_hi;
+    sc_max_slots = (size_t)depth + SC_SLACK;
+    sc_line_size = (sizeof(struct sc_line) + sc_max_slots * 2 * sizeof(uintptr_t) + 63) & ~(size_t)63;
+    /* Per-thread caching in libunwind: no signal masking per step. */
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+}
+
+static int sc_in_shim(uintptr_t pc)
+{
+    return pc >= sc_self_lo && pc < sc_self_hi;
+}
+
+/* The full unwind, as unw_backtrace gives it, without the shim's frames. */
+static uint32_t sc_unwind_pcs(uintptr_t *pcs, uint32_t *n)
+{
+    uintptr_t raw[SD_MAX_DEPTH + SC_SLACK];
+    int got = unw_backtrace((void **)raw, (int)sc_depth + SC_SLACK);
+    uint32_t k = 0;
+
+    for (int i = 0; i < got && k < sc_depth; i++)
+        if (!sc_in_shim(raw[i]))
+            pcs[k++] = raw[i];
+    *n = k;
+    return k;
+}
+
+static uint32_t sc_full(void)
+{
+    uintptr_t pcs[SD_MAX_DEPTH];
+    uint32_t n;
+
+    t_unwinds++;
+    sc_unwind_pcs(pcs, &n);
+    return sd_intern(pcs, n);
+}
+
+static struct sc_line *sc_line_at(struct sc_cache *c, size_t i)
+{
+    return (struct sc_line *)(c->lines + i * sc_line_size);
+}
+
+static uintptr_t *sc_slots(struct sc_line *l)
+{
+    return (uintptr_t *)(l + 1);
+}
+
+/* This thread's cache, made on first use; NULL without memory. */
+static LA_NOINLINE struct sc_cache *sc_cache_new(void)
+{
+    struct sc_cache *c;
+
+    if (t_cache_failed)
+        return NULL;
+    c = la_pages(sizeof *c + SC_LINES * sc_line_size);
+    if (!c) {
+        t_cache_failed = 1;
+        return NULL;
+    }
+    c->line_size = sc_line_size;
+    c->stack_lo = t_stack_lo; /* 0, 0 when unknown: nothing is cached */
+    c->stack_hi = t_stack_hi;
+    t_cache = c;
+    return c;
+}
+
+/* Adds this thread's counts to the totals. */
+static void sc_flush_counts(void)
+{
+    __atomic_fetch_add(&sc_nhit, t_hits, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&sc_nunwind, t_unwinds, __ATOMIC_RELAXED);
+    t_hits = t_unwinds = 0;
+}
+
+void sc_thread_exit(void)
+{
+    sc_flush_counts();
+    if (t_cache) {
+        la_pages_free(t_cache, sizeof *t_cache + SC_LINES * sc_line_size);
+        t_cache = NULL;
+    }
+}
+
+/*
+ * Unwinds step by step from here, to find the frame (RA, CFA) and the
+ * slots of the return addresses above it.  Fills L and returns its stack
+ * id; returns SD_NONE + fills nothing (L->ra = 0) when the frame is not
+ * found or a slot lies outside this thread's stack.
+ */
+static uint32_t sc_learn(struct sc_cache *c, struct sc_line *l, uintptr_t ra,
+                         uintptr_t cfa, int *ok)
+{
+    unw_context_t uc;
+    unw_cursor_t cur;
+    uintptr_t pcs[SD_MAX_DEPTH], *slots = sc_slots(l);
+    uint32_t kept = 0, nslots = 0;
+    int found = 0;
+
+    *ok = 0;
+    l->ra = 0;
+    if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0)
+        return SD_NONE;
+    do {
+        unw_word_t ip, sp;
+        if (unw_get_reg(&cur, UNW_REG_IP, &ip) != 0 || unw_get_reg(&cur, UNW_REG_SP, &sp) != 0)
+            return SD_NONE;
+        if (!found) {
+            if (ip != ra || sp != cfa)
+                continue;
+            found = 1;
+        } else {
+            /* The call in this frame pushed IP just below its SP; where it
+             * did not (a signal frame), the chain is not cached. */
+            if (sp - 8 < c->stack_lo || sp > c->stack_hi || nslots == sc_max_slots ||
+                *(const uintptr_t *)(sp - 8) != ip)
+                return SD_NONE;
+            slots[2 * nslots] = sp - 8;
+            slots[2 * nslots + 1] = ip;
+            nslots++;
+        }
+        if (!sc_in_shim(ip))
+            pcs[kept++] = ip;
+    } while (kept < sc_depth && unw_step(&cur) > 0);
+    if (!found)
+        return SD_NONE;
+    l->ra = ra;
+    l->cfa = cfa;
+    l->nslots = nslots;
+    l->stack = sd_intern(pcs, kept);
+    *ok = 1;
+    return l->stack;
+}
+
+/* Verify mode: the stack a hit gave against a full unwind. */
+static LA_NOINLINE uint32_t sc_check(uint32_t cached)
+{
+    uintptr_t pcs[SD_MAX_DEPTH];
+    uint32_t n;
+    const struct sd_stack *st = sd_get(cached);
+
+    sc_unwind_pcs(pcs, &n);
+    if (!st || st->depth != n || memcmp(st->pcs, pcs, n * sizeof *pcs) != 0) {
+        __atomic_fetch_add(&sc_nmismatch, 1, __ATOMIC_RELAXED);
+        return sd_intern(pcs, n);
+    }
+    return cached;
+}
+
+uint32_t sc_capture(uintptr_t ra, uintptr_t cfa)
+{
+    struct sc_cache *c = t_cache;
+    struct sc_line *l;
+
+    if (LA_UNLIKELY(!c) && !(c = sc_cache_new()))
+        return sc_full();
+    if (LA_UNLIKELY(cfa < c->stack_lo || cfa >= c->stack_hi))
+        return sc_full(); /* another stack: a coroutine, a signal stack */
+    l = sc_line_at(c, ((ra >> 4) ^ (cfa >> 3) ^ (ra >> 13)) & (SC_LINES - 1));
+    if (LA_LIKELY(l->ra == ra && l->cfa == cfa)) {
+        const uintptr_t *s = sc_slots(l);
+        uint32_t i;
+        for (i = 0; i < l->nslots; i++)
+            if (*(const uintptr_t *)s[2 * i] != s[2 * i + 1])
+                break;
+        if (LA_LIKELY(i == l->nslots)) {
+            t_hits++;
+            return LA_UNLIKELY(sc_verify) ? sc_check(l->stack) : l->stack;
+        }
+    }
+    /* A miss: learn the chain if this key missed just before. */
+    if (l->cand_ra == ra && l->cand_cfa == cfa) {
+        int ok;
+        uint32_t id = sc_learn(c, l, ra, cfa, &ok);
+        if (ok) {
+            t_unwinds++;
+            return sc_verify ? sc_check(id) : id;
+        }
+    }
+    l->cand_ra = ra;
+    l->cand_cfa = cfa;
+    return sc_full();
+}
+
+uint64_t sc_mismatches(void)
+{
+    return __atomic_load_n(&sc_nmismatch, __ATOMIC_RELAXED);
+}
+
+uint64_t sc_hits(void)
+{
+    sc_flush_counts();
+    return __atomic_load_n(&sc_nhit, __ATOMIC_RELAXED);
+}
+
+uint64_t sc_unwinds(void)
+{
+    sc_flush_counts();
+    return __atomic_load_n(&sc_nunwind, __ATOMIC_RELAXED);
+}
