@@ -34,14 +34,18 @@
 #include "stackcache.h"
 #include "stackdepot.h"
 
-#define SC_LINES 64
+#define SC_SETS 64
+#define SC_WAYS 4 /* chains of one key: allocation wrappers (operator new, xmalloc) */
+#define SC_LINES (SC_SETS * SC_WAYS)
 #define SC_SLACK 8 /* shim frames in the middle of a chain (main's wrapper) */
 
 struct sc_line {
     uintptr_t ra, cfa;   /* the key; ra == 0: empty */
-    uintptr_t cand_ra, cand_cfa; /* a key that missed once */
+    uintptr_t cand_ra, cand_cfa; /* way 0 only: a key of this set that missed once */
     uint32_t stack;
     uint32_t nslots;
+    uint32_t victim;     /* way 0 only: the way to fill next */
+    uint32_t pad_;
     /* followed by nslots (address, value) pairs */
 };
 
@@ -62,6 +66,7 @@ static LA_TLS int t_cache_failed;
 static LA_TLS uintptr_t t_stack_lo, t_stack_hi; /* this thread's stack */
 static uintptr_t sc_main_lo, sc_main_hi;          /* the main thread's */
 static LA_TLS uint64_t t_hits, t_unwinds; /* no shared line on the hot path */
+static LA_TLS uint64_t t_learns;
 
 /* The main thread's stack from /proc/self/maps, read with plain system
  * calls: this may run inside a malloc called with libc's locks held
@@ -269,38 +274,54 @@ static LA_NOINLINE uint32_t sc_check(uint32_t cached)
     return cached;
 }
 
+/* Whether every slot of L still holds its return address. */
+static inline int sc_valid(struct sc_line *l)
+{
+    const uintptr_t *s = sc_slots(l);
+
+    for (uint32_t i = 0; i < l->nslots; i++)
+        if (*(const uintptr_t *)s[2 * i] != s[2 * i + 1])
+            return 0;
+    return 1;
+}
+
 uint32_t sc_capture(uintptr_t ra, uintptr_t cfa)
 {
     struct sc_cache *c = t_cache;
-    struct sc_line *l;
+    struct sc_line *set;
 
     if (LA_UNLIKELY(!c) && !(c = sc_cache_new()))
         return sc_full();
     if (LA_UNLIKELY(cfa < c->stack_lo || cfa >= c->stack_hi))
         return sc_full(); /* another stack: a coroutine, a signal stack */
-    l = sc_line_at(c, ((ra >> 4) ^ (cfa >> 3) ^ (ra >> 13)) & (SC_LINES - 1));
-    if (LA_LIKELY(l->ra == ra && l->cfa == cfa)) {
-        const uintptr_t *s = sc_slots(l);
-        uint32_t i;
-        for (i = 0; i < l->nslots; i++)
-            if (*(const uintptr_t *)s[2 * i] != s[2 * i + 1])
-                break;
-        if (LA_LIKELY(i == l->nslots)) {
+    size_t first = (((ra >> 4) ^ (cfa >> 3) ^ (ra >> 13)) & (SC_SETS - 1)) * SC_WAYS;
+    set = sc_line_at(c, first);
+    for (size_t w = 0; w < SC_WAYS; w++) {
+        struct sc_line *l = sc_line_at(c, first + w);
+        if (l->ra == ra && l->cfa == cfa && sc_valid(l)) {
             t_hits++;
             return LA_UNLIKELY(sc_verify) ? sc_check(l->stack) : l->stack;
         }
     }
-    /* A miss: learn the chain if this key missed just before. */
-    if (l->cand_ra == ra && l->cand_cfa == cfa) {
+    /* A miss: learn the chain if this key missed just before, and while
+     * learning pays.  A learned chain costs some twenty full unwinds: learn
+     * at most once per 32 reuses, plus once per 128 full unwinds (so that
+     * learning resumes when a phase of the program with reusable chains
+     * begins, at a bounded cost when none does). */
+    if (set->cand_ra == ra && set->cand_cfa == cfa &&
+        t_learns * 32 <= t_hits + t_unwinds / 4 + 256) {
+        struct sc_line *l = sc_line_at(c, first + set->victim);
         int ok;
+        t_learns++;
+        set->victim = (set->victim + 1) % SC_WAYS;
         uint32_t id = sc_learn(c, l, ra, cfa, &ok);
         if (ok) {
             t_unwinds++;
             return sc_verify ? sc_check(id) : id;
         }
     }
-    l->cand_ra = ra;
-    l->cand_cfa = cfa;
+    set->cand_ra = ra;
+    set->cand_cfa = cfa;
     return sc_full();
 }
 
