@@ -287,16 +287,10 @@ static void la_record(void *p, size_t size, uint32_t mark, LA_CALLER_ARGS)
     sd_count_alloc(b.stack, size);
 }
 
-/* Forgets block P, which is about to be freed.  Returns its mark. */
-static uint32_t la_forget(void *p)
+/* Forgets block P, which is about to be freed. */
+static void la_forget(void *p)
 {
-    struct la_block b;
-
-    if (!lt_remove((uintptr_t)p, &b))
-        return 0;
-    if (b.seq >= la_first_seq)
-        sd_count_free(b.stack);
-    return b.mark;
+    lt_remove((uintptr_t)p, NULL);
 }
 
 /* ---- the malloc family ------------------------------------------------ */
@@ -427,8 +421,6 @@ static void *la_realloc_common(void *old, size_t n, size_t m, int array,
 
     if (p || (old && size == 0)) {
         /* Success; or realloc(p, 0), which freed P. */
-        if (had && ob.seq >= la_first_seq)
-            sd_count_free(ob.stack);
         if (p) {
             la_record(p, size, had ? ob.mark : 0, ra, cfa);
             if (had && ob.mark)

@@ -163,7 +163,7 @@ static LA_NOINLINE uint32_t sd_add(uint64_t h, const uintptr_t *pcs,
     e->hash = h;
     e->id = id;
     e->depth = depth;
-    e->allocs = e->bytes = e->frees = 0;
+    e->allocs = e->bytes = 0;
     memcpy(e->pcs, pcs, depth * sizeof *pcs);
     __atomic_store_n(&chunk[id & (SD_DIR_CHUNK - 1)], e, __ATOMIC_RELEASE);
     __atomic_store_n(&sd_next, id + 1, __ATOMIC_RELEASE);
@@ -198,16 +198,11 @@ void sd_count_alloc(uint32_t id, uint64_t bytes)
     __atomic_fetch_add(&e->bytes, bytes, __ATOMIC_RELAXED);
 }
 
-void sd_count_free(uint32_t id)
-{
-    __atomic_fetch_add(&sd_get(id)->frees, 1, __ATOMIC_RELAXED);
-}
-
 void sd_reset_counters(void)
 {
     for (uint32_t id = 0; id < sd_next; id++) {
         struct sd_stack *e = sd_get(id);
-        e->allocs = e->bytes = e->frees = 0;
+        e->allocs = e->bytes = 0;
     }
 }
 

@@ -20,7 +20,6 @@ struct sd_stack {
     /* Site counters, updated with relaxed atomics. */
     uint64_t allocs;   /* allocations made from this stack */
     uint64_t bytes;    /* bytes they asked for */
-    uint64_t frees;    /* of those, how many were freed */
     uintptr_t pcs[];   /* return addresses, innermost first */
 };
 
@@ -37,9 +36,10 @@ LA_HIDDEN struct sd_stack *sd_get(uint32_t id);
 /* Number of ids handed out so far, SD_NONE included. */
 LA_HIDDEN uint32_t sd_count(void);
 
-/* Counts one allocation of BYTES, or one free, against stack ID. */
+/* Counts one allocation of BYTES against stack ID.  (Frees are not
+ * counted on the way: at exit they are the allocations minus the blocks
+ * still live, so free touches no shared counter.) */
 LA_HIDDEN void sd_count_alloc(uint32_t id, uint64_t bytes);
-LA_HIDDEN void sd_count_free(uint32_t id);
 
 /* Zeroes every site counter (a forked child starts its own run). */
 LA_HIDDEN void sd_reset_counters(void);

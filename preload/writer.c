@@ -28,9 +28,11 @@ struct wr {
     const struct la_snap *snap;
     struct la_modules mods;
     unsigned char *used;      /* bitmap over stack ids to write */
+    uint64_t *live;           /* blocks still allocated, per stack id */
     uint64_t blocks, bytes;
     sqlite3_stmt *ins_block, *ins_mark;
     struct timespec t0; /* when writing began */
+    uint32_t nstacks;
 };
 
 static int wr_fail(struct wr *w, const char *what)
@@ -222,6 +224,8 @@ static int wr_block(struct wr *w, size_t i)
         wr_use_stack(w, m->stack);
     }
     wr_use_stack(w, b->stack);
+    if (b->stack < w->nstacks)
+        w->live[b->stack]++;
     w->blocks++;
     w->bytes += b->size;
     return 0;
@@ -284,7 +288,8 @@ static int wr_stacks(struct wr *w, uint32_t nstacks)
         sqlite3_bind_int64(ss, 3, e->depth);
         sqlite3_bind_int64(ss, 4, (sqlite3_int64)e->allocs);
         sqlite3_bind_int64(ss, 5, (sqlite3_int64)e->bytes);
-        sqlite3_bind_int64(ss, 6, (sqlite3_int64)e->frees);
+        /* Frees: the allocations less the blocks still allocated. */
+        sqlite3_bind_int64(ss, 6, (sqlite3_int64)(e->allocs >= w->live[id] ? e->allocs - w->live[id] : 0));
         rc = wr_step(w, ss, "inserting a stack");
         for (uint32_t l = 0; l < e->depth && rc == 0; l++) {
             long mod = modules_find(&w->mods, e->pcs[l]);
@@ -349,8 +354,10 @@ long writer_write(const char *path, const struct la_run_record *run,
     long rc = -1;
 
     clock_gettime(CLOCK_MONOTONIC, &w.t0);
+    w.nstacks = nstacks;
     w.used = calloc(nstacks / 8 + 1, 1);
-    if (!w.used) {
+    w.live = calloc(nstacks + 1, sizeof *w.live);
+    if (!w.used || !w.live) {
         la_warn("cannot write the run to %s: out of memory", path);
         return -1;
     }
@@ -377,5 +384,6 @@ out:
     sqlite3_close(w.db);
     modules_free(&w.mods);
     free(w.used);
+    free(w.live);
     return rc;
 }
