@@ -203,6 +203,9 @@ static void sc_flush_counts(void)
 void sc_thread_exit(void)
 {
     sc_flush_counts();
+    /* Destructors that run after this one use full unwinds: no cache is
+     * made again for a thread that is ending. */
+    t_cache_failed = 1;
     if (t_cache) {
         la_pages_free(t_cache, sizeof *t_cache + SC_LINES * sc_line_size);
         t_cache = NULL;
