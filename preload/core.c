@@ -287,12 +287,6 @@ static void la_record(void *p, size_t size, uint32_t mark, LA_CALLER_ARGS)
     sd_count_alloc(b.stack, size);
 }
 
-/* Forgets block P, which is about to be freed. */
-static void la_forget(void *p)
-{
-    lt_remove((uintptr_t)p, NULL);
-}
-
 /* ---- the malloc family ------------------------------------------------ */
 
 /* Loads a real function; NULL only while STARTING. */
@@ -351,7 +345,8 @@ void la_free(void *p)
         return;
     }
     int e = errno;
-    la_forget(p); /* before the real free: the address may come back at once */
+    /* Forgotten before the real free: the address may come back at once. */
+    lt_remove((uintptr_t)p, NULL);
     real.free(p);
     la_leave(e);
 }
