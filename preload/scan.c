@@ -32,13 +32,9 @@
 
 /* ---- snapshot -------------------------------------------------------------- */
 
-struct take_ctx {
-    struct la_snap *s;
-};
-
 static int take_one(const struct la_block *b, void *p)
 {
-    struct la_snap *s = ((struct take_ctx *)p)->s;
+    struct la_snap *s = p;
 
     if (s->n == s->cap)
         return 1; /* the table grew meanwhile: keep what fits */
@@ -64,8 +60,6 @@ void snap_free(struct la_snap *s)
 
 int snap_take(struct la_snap *s)
 {
-    struct take_ctx c = { .s = s };
-
     memset(s, 0, sizeof *s);
     s->complete = 1;
     s->cap = lt_count() + 1024;
@@ -76,28 +70,38 @@ int snap_take(struct la_snap *s)
         snap_free(s);
         return -1;
     }
-    lt_foreach(take_one, &c);
+    lt_foreach(take_one, s);
     qsort(s->v, s->n, sizeof *s->v, by_addr);
     for (size_t i = 0; i < s->n; i++)
         s->owner[i] = LA_NO_OWNER;
     return 0;
 }
 
-long snap_find(const struct la_snap *s, uintptr_t p)
+/* Index of the first block of S that starts at or above P (S->n if none). */
+static size_t snap_lower(const struct la_snap *s, uintptr_t p)
 {
     size_t lo = 0, hi = s->n;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->v[mid].addr <= p)
+        if (s->v[mid].addr < p)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == 0)
+    return lo;
+}
+
+long snap_find(const struct la_snap *s, uintptr_t p)
+{
+    /* The last block starting at or below P is the only one that can
+     * hold it (blocks do not overlap; no block reaches UINTPTR_MAX). */
+    size_t above = p == UINTPTR_MAX ? s->n : snap_lower(s, p + 1);
+
+    if (above == 0)
         return -1;
-    const struct la_block *b = &s->v[lo - 1];
-    return (p == b->addr || p - b->addr < b->size) ? (long)(lo - 1) : -1;
+    const struct la_block *b = &s->v[above - 1];
+    return (p == b->addr || p - b->addr < b->size) ? (long)(above - 1) : -1;
 }
 
 /* ---- reading memory safely --------------------------------------------------- */
@@ -311,17 +315,8 @@ static void scan_root_minus(struct walk *w, uintptr_t lo, uintptr_t hi,
 /* Whether a block starts in [LO, HI); its index in *FIRST. */
 static int has_block(const struct la_snap *s, uintptr_t lo, uintptr_t hi, size_t *first)
 {
-    size_t a = 0, b = s->n;
-
-    while (a < b) {
-        size_t mid = a + (b - a) / 2;
-        if (s->v[mid].addr < lo)
-            a = mid + 1;
-        else
-            b = mid;
-    }
-    *first = a;
-    return a < s->n && s->v[a].addr < hi;
+    *first = snap_lower(s, lo);
+    return *first < s->n && s->v[*first].addr < hi;
 }
 
 static int range_cmp(const void *a, const void *b)

@@ -260,14 +260,9 @@ static void row_block(sqlite3_stmt *st, void *p)
                    ? -1 : sqlite3_column_int64(st, 7);
 }
 
-struct edges_ctx {
-    struct rp_run *run;
-    size_t cap;
-};
-
 static void row_edge(sqlite3_stmt *st, void *p)
 {
-    struct edges_ctx *c = p;
+    struct grow *c = p;
     struct rp_run *r = c->run;
     long src = rp_run_block_at(r, (uint64_t)sqlite3_column_int64(st, 0));
     long dst = rp_run_block_at(r, (uint64_t)sqlite3_column_int64(st, 2));
@@ -299,7 +294,7 @@ static int rd_run_tables(struct rd *r, struct rp_run *run)
 {
     struct grow gs = { .run = run }, gb = { .run = run };
     struct frames_ctx fc = { .run = run };
-    struct edges_ctx ec = { .run = run };
+    struct grow ec = { .run = run };
 
     if (rd_query(r, "SELECT value FROM args WHERE run = ?1 ORDER BY idx",
                  run->id, row_arg, run) != 0 ||
