@@ -11,7 +11,17 @@
 
 #include "livetable.h"
 
-#define LT_SHARD_BITS 6
+/*
+ * Shards: a block's shard comes from the 64 MiB region that holds it
+ * (glibc gives each thread's arena its own aligned 64 MiB heaps), split in
+ * LT_SUB_BITS by address hash.  Threads that allocate from their own arenas
+ * then meet in no lock and no cache line; a thread's blocks still spread
+ * over a few shards, so that no single table grows too large at once.
+ */
+#define LT_REGION_SHIFT 26
+#define LT_REGION_BITS 8
+#define LT_SUB_BITS 2
+#define LT_SHARD_BITS (LT_REGION_BITS + LT_SUB_BITS)
 #define LT_SHARDS (1u << LT_SHARD_BITS)
 #define LT_MIN_CAP 256u
 /* How far lt_find_containing walks down before scanning the whole table. */
@@ -38,9 +48,11 @@ static inline uint64_t lt_hash(uintptr_t addr)
     return h;
 }
 
-static inline struct lt_shard *lt_shard_of(uint64_t h)
+static inline struct lt_shard *lt_shard_of(uintptr_t addr, uint64_t h)
 {
-    return &shards[h >> (64 - LT_SHARD_BITS)];
+    uint64_t r = ((uint64_t)addr >> LT_REGION_SHIFT) * 0x9e3779b97f4a7c15ull;
+
+    return &shards[(r >> (64 - LT_REGION_BITS)) << LT_SUB_BITS | h >> (64 - LT_SUB_BITS)];
 }
 
 /* Index of ADDR's slot, or of the empty slot where it would go. */
@@ -75,7 +87,7 @@ static LA_NOINLINE int lt_grow(struct lt_shard *s)
 int lt_insert(const struct la_block *b)
 {
     uint64_t h = lt_hash(b->addr);
-    struct lt_shard *s = lt_shard_of(h);
+    struct lt_shard *s = lt_shard_of(b->addr, h);
     int rc = 0;
     size_t i;
 
@@ -127,7 +139,7 @@ static long lt_slot_of(const struct lt_shard *s, uintptr_t addr, uint64_t h)
 int lt_remove(uintptr_t addr, struct la_block *out)
 {
     uint64_t h = lt_hash(addr);
-    struct lt_shard *s = lt_shard_of(h);
+    struct lt_shard *s = lt_shard_of(addr, h);
     long i;
 
     pthread_mutex_lock(&s->lock);
@@ -144,7 +156,7 @@ int lt_remove(uintptr_t addr, struct la_block *out)
 static int lt_lookup(uintptr_t addr, struct la_block *out)
 {
     uint64_t h = lt_hash(addr);
-    struct lt_shard *s = lt_shard_of(h);
+    struct lt_shard *s = lt_shard_of(addr, h);
     long i;
 
     pthread_mutex_lock(&s->lock);
@@ -197,7 +209,7 @@ int lt_find_containing(uintptr_t p, struct la_block *out)
 uint32_t lt_set_mark(uintptr_t addr, uint32_t mark)
 {
     uint64_t h = lt_hash(addr);
-    struct lt_shard *s = lt_shard_of(h);
+    struct lt_shard *s = lt_shard_of(addr, h);
     uint32_t now = 0;
     long i;
 
