@@ -276,7 +276,7 @@ static void la_record(void *p, size_t size, uint32_t mark, LA_CALLER_ARGS)
     b.addr = (uintptr_t)p;
     b.size = size;
     b.seq = la_seq();
-    b.stack = sc_capture(ra, cfa);
+    b.stack = sc_capture_alloc(ra, cfa, size);
     b.tid = (uint32_t)la_tid();
     b.mark = mark;
     b.pad_ = 0;
@@ -284,7 +284,6 @@ static void la_record(void *p, size_t size, uint32_t mark, LA_CALLER_ARGS)
         la_degrade("the table of live blocks");
         return;
     }
-    sd_count_alloc(b.stack, size);
 }
 
 /* ---- the malloc family ------------------------------------------------ */
@@ -567,12 +566,14 @@ static void la_fork_prepare(void)
     t_guard++;
     marks_lock();
     sd_lock();
+    sc_lock();
     lt_lock_all();
 }
 
 static void la_fork_parent(void)
 {
     lt_unlock_all();
+    sc_unlock();
     sd_unlock();
     marks_unlock();
     t_guard--;
@@ -592,6 +593,7 @@ static void la_fork_child(void)
     la_first_seq = la_seq_next;
     t_seq = t_seq_end = 0;
     sd_reset_counters();
+    sc_fork_child();
     la_exit_known = 0;
     t_guard--;
 }
@@ -622,6 +624,7 @@ static void la_finish(const char *reason)
         /* This frame lies above where the stack scan starts: no stale
          * bytes from earlier, deeper calls may stay in its buffers. */
         memset(exe, 0, sizeof exe);
+        sc_flush_all();
         n = readlink("/proc/self/exe", exe, sizeof exe - 1);
         exe[n > 0 ? n : 0] = '\0';
         rec = (struct la_run_record){

@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -46,13 +47,18 @@ struct sc_line {
     uint32_t nslots;
     uint32_t victim;     /* way 0 only: the way to fill next */
     uint32_t pad_;
+    /* Allocations counted on this chain and not yet added to the depot:
+     * the owner thread adds without a shared cache line; the totals are
+     * flushed when the line is reused, the thread ends, or the run is
+     * written. */
+    uint64_t allocs, bytes;
     /* followed by nslots (address, value) pairs */
 };
 
 struct sc_cache {
     uintptr_t stack_lo, stack_hi; /* this thread's stack; 0, 0: unknown */
-    size_t line_size;
-    char lines[];
+    struct sc_cache *prev, *next; /* every thread's cache, under sc_list_lock */
+    char lines[] __attribute__((aligned(64)));
 };
 
 static long sc_depth;
@@ -67,6 +73,8 @@ static LA_TLS uintptr_t t_stack_lo, t_stack_hi; /* this thread's stack */
 static uintptr_t sc_main_lo, sc_main_hi;          /* the main thread's */
 static LA_TLS uint64_t t_hits, t_unwinds; /* no shared line on the hot path */
 static LA_TLS uint64_t t_learns;
+static struct sc_cache *sc_list;
+static pthread_mutex_t sc_list_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The main thread's stack from /proc/self/maps, read with plain system
  * calls: this may run inside a malloc called with libc's locks held
@@ -185,11 +193,35 @@ static LA_NOINLINE struct sc_cache *sc_cache_new(void)
         t_cache_failed = 1;
         return NULL;
     }
-    c->line_size = sc_line_size;
     c->stack_lo = t_stack_lo; /* 0, 0 when unknown: nothing is cached */
     c->stack_hi = t_stack_hi;
+    pthread_mutex_lock(&sc_list_lock);
+    c->next = sc_list;
+    if (sc_list)
+        sc_list->prev = c;
+    sc_list = c;
+    pthread_mutex_unlock(&sc_list_lock);
     t_cache = c;
     return c;
+}
+
+/* Moves L's counts to the depot.  The owner may be adding to them at the
+ * same time (only when another thread writes the run while this one still
+ * allocates): each count is taken with one exchange, so none is counted
+ * twice. */
+static void sc_flush_line(struct sc_line *l)
+{
+    uint64_t n = __atomic_exchange_n(&l->allocs, 0, __ATOMIC_RELAXED);
+    uint64_t b = __atomic_exchange_n(&l->bytes, 0, __ATOMIC_RELAXED);
+
+    if (n != 0 || b != 0)
+        sd_count_allocs(l->stack, n, b);
+}
+
+static void sc_flush_cache(struct sc_cache *c)
+{
+    for (size_t i = 0; i < SC_LINES; i++)
+        sc_flush_line(sc_line_at(c, i));
 }
 
 /* Adds this thread's counts to the totals. */
@@ -202,13 +234,64 @@ static void sc_flush_counts(void)
 
 void sc_thread_exit(void)
 {
+    struct sc_cache *c = t_cache;
+
     sc_flush_counts();
     /* Destructors that run after this one use full unwinds: no cache is
      * made again for a thread that is ending. */
     t_cache_failed = 1;
+    if (!c)
+        return;
+    pthread_mutex_lock(&sc_list_lock);
+    sc_flush_cache(c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        sc_list = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    t_cache = NULL;
+    pthread_mutex_unlock(&sc_list_lock);
+    la_pages_free(c, sizeof *c + SC_LINES * sc_line_size);
+}
+
+void sc_flush_all(void)
+{
+    pthread_mutex_lock(&sc_list_lock);
+    for (struct sc_cache *c = sc_list; c; c = c->next)
+        sc_flush_cache(c);
+    pthread_mutex_unlock(&sc_list_lock);
+}
+
+void sc_lock(void)
+{
+    pthread_mutex_lock(&sc_list_lock);
+}
+
+void sc_unlock(void)
+{
+    pthread_mutex_unlock(&sc_list_lock);
+}
+
+void sc_fork_child(void)
+{
+    struct sc_cache *c = sc_list, *next;
+
+    pthread_mutex_init(&sc_list_lock, NULL);
+    /* Only the forking thread goes on; the others' caches are dropped,
+     * and counts made before the fork are the parent's. */
+    for (; c; c = next) {
+        next = c->next;
+        if (c != t_cache)
+            la_pages_free(c, sizeof *c + SC_LINES * sc_line_size);
+    }
+    sc_list = t_cache;
     if (t_cache) {
-        la_pages_free(t_cache, sizeof *t_cache + SC_LINES * sc_line_size);
-        t_cache = NULL;
+        t_cache->prev = t_cache->next = NULL;
+        for (size_t i = 0; i < SC_LINES; i++) {
+            struct sc_line *l = sc_line_at(t_cache, i);
+            l->allocs = l->bytes = 0;
+        }
     }
 }
 
@@ -228,6 +311,7 @@ static uint32_t sc_learn(struct sc_cache *c, struct sc_line *l, uintptr_t ra,
     int found = 0;
 
     *ok = 0;
+    sc_flush_line(l);
     l->ra = 0;
     if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0)
         return SD_NONE;
@@ -288,22 +372,42 @@ static inline int sc_valid(struct sc_line *l)
     return 1;
 }
 
-uint32_t sc_capture(uintptr_t ra, uintptr_t cfa)
+/* A stack got without the cache's counts: counted in the depot. */
+static inline uint32_t sc_counted(uint32_t id, uint64_t bytes, int count)
+{
+    if (count)
+        sd_count_allocs(id, 1, bytes);
+    return id;
+}
+
+static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int count)
 {
     struct sc_cache *c = t_cache;
     struct sc_line *set;
 
     if (LA_UNLIKELY(!c) && !(c = sc_cache_new()))
-        return sc_full();
+        return sc_counted(sc_full(), bytes, count);
     if (LA_UNLIKELY(cfa < c->stack_lo || cfa >= c->stack_hi))
-        return sc_full(); /* another stack: a coroutine, a signal stack */
+        return sc_counted(sc_full(), bytes, count); /* a coroutine, a signal stack */
     size_t first = (((ra >> 4) ^ (cfa >> 3) ^ (ra >> 13)) & (SC_SETS - 1)) * SC_WAYS;
     set = sc_line_at(c, first);
     for (size_t w = 0; w < SC_WAYS; w++) {
         struct sc_line *l = sc_line_at(c, first + w);
         if (l->ra == ra && l->cfa == cfa && sc_valid(l)) {
             t_hits++;
-            return LA_UNLIKELY(sc_verify) ? sc_check(l->stack) : l->stack;
+            if (LA_UNLIKELY(sc_verify)) {
+                uint32_t id = sc_check(l->stack);
+                if (id != l->stack)
+                    return sc_counted(id, bytes, count);
+            }
+            if (count) {
+                /* Only this thread adds; sc_flush_line may take them. */
+                __atomic_store_n(&l->allocs, __atomic_load_n(&l->allocs, __ATOMIC_RELAXED) + 1,
+                                 __ATOMIC_RELAXED);
+                __atomic_store_n(&l->bytes, __atomic_load_n(&l->bytes, __ATOMIC_RELAXED) + bytes,
+                                 __ATOMIC_RELAXED);
+            }
+            return l->stack;
         }
     }
     /* A miss: learn the chain if this key missed just before, and while
@@ -320,12 +424,22 @@ uint32_t sc_capture(uintptr_t ra, uintptr_t cfa)
         uint32_t id = sc_learn(c, l, ra, cfa, &ok);
         if (ok) {
             t_unwinds++;
-            return sc_verify ? sc_check(id) : id;
+            return sc_counted(sc_verify ? sc_check(id) : id, bytes, count);
         }
     }
     set->cand_ra = ra;
     set->cand_cfa = cfa;
-    return sc_full();
+    return sc_counted(sc_full(), bytes, count);
+}
+
+uint32_t sc_capture(uintptr_t ra, uintptr_t cfa)
+{
+    return sc_get(ra, cfa, 0, 0);
+}
+
+uint32_t sc_capture_alloc(uintptr_t ra, uintptr_t cfa, uint64_t bytes)
+{
+    return sc_get(ra, cfa, bytes, 1);
 }
 
 uint64_t sc_mismatches(void)

@@ -26,6 +26,21 @@ LA_HIDDEN void sc_init(long depth, int verify, uintptr_t self_lo, uintptr_t self
  */
 LA_HIDDEN uint32_t sc_capture(uintptr_t ra, uintptr_t cfa);
 
+/* The same, for an allocation of BYTES: counts it against the stack's site.
+ * The count stays in the calling thread's cache until sc_flush_all (or the
+ * line's reuse, or the thread's end) adds it to the depot. */
+LA_HIDDEN uint32_t sc_capture_alloc(uintptr_t ra, uintptr_t cfa, uint64_t bytes);
+
+/* Adds every thread's pending counts to the depot (before the run is
+ * written). */
+LA_HIDDEN void sc_flush_all(void);
+
+/* fork support: hold the list of caches (prepare), release it (parent);
+ * in the child, keep only the calling thread's cache, with no counts. */
+LA_HIDDEN void sc_lock(void);
+LA_HIDDEN void sc_unlock(void);
+LA_HIDDEN void sc_fork_child(void);
+
 /* The calling thread's stack, [LO, HI): from its start routine. */
 LA_HIDDEN void sc_set_thread_stack(uintptr_t lo, uintptr_t hi);
 

@@ -190,11 +190,11 @@ uint32_t sd_intern(const uintptr_t *pcs, uint32_t depth)
     return sd_add(h, pcs, depth);
 }
 
-void sd_count_alloc(uint32_t id, uint64_t bytes)
+void sd_count_allocs(uint32_t id, uint64_t n, uint64_t bytes)
 {
     struct sd_stack *e = sd_get(id);
 
-    __atomic_fetch_add(&e->allocs, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&e->allocs, n, __ATOMIC_RELAXED);
     __atomic_fetch_add(&e->bytes, bytes, __ATOMIC_RELAXED);
 }
 

@@ -36,10 +36,10 @@ LA_HIDDEN struct sd_stack *sd_get(uint32_t id);
 /* Number of ids handed out so far, SD_NONE included. */
 LA_HIDDEN uint32_t sd_count(void);
 
-/* Counts one allocation of BYTES against stack ID.  (Frees are not
+/* Counts N allocations of BYTES in all against stack ID.  (Frees are not
  * counted on the way: at exit they are the allocations minus the blocks
  * still live, so free touches no shared counter.) */
-LA_HIDDEN void sd_count_alloc(uint32_t id, uint64_t bytes);
+LA_HIDDEN void sd_count_allocs(uint32_t id, uint64_t n, uint64_t bytes);
 
 /* Zeroes every site counter (a forked child starts its own run). */
 LA_HIDDEN void sd_reset_counters(void);

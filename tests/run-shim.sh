@@ -59,6 +59,8 @@ check_eq "threads: exit status and stdout" "$?:$(cat "$WORK/threads.out")" "0:th
 leak_site="(SELECT stack FROM blocks WHERE size BETWEEN 100 AND 107)"
 check_eq "threads: exactly 36 leaks (k+1 of 100+k bytes from thread k), one site" \
     "$(q "$db" "SELECT count(*), sum(size), count(DISTINCT stack) FROM blocks WHERE stack IN $leak_site")" "36|3768|1"
+check_eq "threads: the leak site counts its 36 allocations (each thread's counts reach it at the thread's end)" \
+    "$(q "$db" "SELECT allocs FROM stacks WHERE id IN $leak_site")" 36
 check_eq "threads: thread_leak's blocks come from 8 threads" \
     "$(q "$db" "SELECT count(DISTINCT thread) FROM blocks WHERE stack IN $leak_site")" 8
 check_eq "threads: allocations = frees + blocks still allocated, for every site" \

@@ -51,7 +51,7 @@ static void add_block(uintptr_t addr, uint64_t size, uint64_t seq, uint32_t stac
     struct la_block b = { .addr = addr, .size = size, .seq = seq,
                           .stack = stack, .tid = 77 };
     ck_assert_int_eq(lt_insert(&b), 0);
-    sd_count_alloc(stack, size);
+    sd_count_allocs(stack, 1, size);
 }
 
 /* Writes REC with the live table, classified without a scan. */

@@ -27,8 +27,8 @@ START_TEST(counters)
     uintptr_t a[1] = { 0xabc };
     uint32_t id = sd_intern(a, 1);
 
-    sd_count_alloc(id, 100);
-    sd_count_alloc(id, 28);
+    sd_count_allocs(id, 1, 100);
+    sd_count_allocs(id, 1, 28);
     ck_assert_uint_eq(sd_get(id)->allocs, 2);
     ck_assert_uint_eq(sd_get(id)->bytes, 128);
     sd_reset_counters();
