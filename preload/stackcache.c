@@ -76,10 +76,11 @@ static LA_TLS uint64_t t_learns;
 static struct sc_cache *sc_list;
 static pthread_mutex_t sc_list_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The main thread's stack from /proc/self/maps, read with plain system
- * calls: this may run inside a malloc called with libc's locks held
+/* The main thread's stack from /proc/self/maps: the mapping that holds
+ * SP (usually "[stack]"; under Valgrind an anonymous one).  Read with plain
+ * system calls: this may run inside a malloc called with libc's locks held
  * (pthread_getattr_np itself reads the maps through fopen). */
-static void sc_main_stack(void)
+static void sc_main_stack(uintptr_t sp)
 {
     char buf[4096], line[512];
     size_t len = 0;
@@ -97,21 +98,21 @@ static void sc_main_stack(void)
             }
             line[len] = '\0';
             len = 0;
-            if (strstr(line, "[stack]")) {
-                char *end;
-                unsigned long lo = strtoul(line, &end, 16);
-                unsigned long hi = *end == '-' ? strtoul(end + 1, NULL, 16) : 0;
-                struct rlimit rl;
-                size_t room = 8ul << 20;
-                if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-                    room = rl.rlim_cur;
-                /* The mapping grows down to the limit; slots are only ever
-                 * read between a frame and the top. */
-                sc_main_hi = hi;
-                sc_main_lo = hi - room < lo ? hi - room : lo;
-                close(fd);
-                return;
-            }
+            char *end;
+            unsigned long lo = strtoul(line, &end, 16);
+            unsigned long hi = *end == '-' ? strtoul(end + 1, NULL, 16) : 0;
+            if (sp < lo || sp >= hi)
+                continue;
+            struct rlimit rl;
+            size_t room = 8ul << 20;
+            if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+                room = rl.rlim_cur;
+            /* "[stack]" grows down to the limit; slots are only ever read
+             * between a frame and the top. */
+            sc_main_hi = hi;
+            sc_main_lo = strstr(line, "[stack]") && hi - room < lo ? hi - room : lo;
+            close(fd);
+            return;
         }
     }
     close(fd);
@@ -129,9 +130,10 @@ void sc_set_thread_stack(uintptr_t lo, uintptr_t hi)
 
 void sc_init(long depth, int verify, uintptr_t self_lo, uintptr_t self_hi)
 {
-    sc_main_stack();
-    if (syscall(SYS_gettid) == getpid())
+    if (syscall(SYS_gettid) == getpid()) {
+        sc_main_stack((uintptr_t)__builtin_frame_address(0));
         sc_set_thread_stack(sc_main_lo, sc_main_hi);
+    }
     sc_depth = depth;
     sc_verify = verify;
     sc_self_lo = self_lo;
