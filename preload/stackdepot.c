@@ -17,10 +17,18 @@
 #define SD_ARENA_BYTES (1u << 20)            /* storage for entries */
 #define SD_MIN_SLOTS 4096u
 
+/* A slot holds an id in its low half and the top half of the stack's hash
+ * in its high half, so that a probe dereferences only entries whose hash
+ * matches; 0 is empty. */
 struct sd_table {
-    uint32_t mask;
-    uint32_t slots[]; /* ids; 0 is empty */
+    uint64_t mask;
+    uint64_t slots[];
 };
+
+static inline uint64_t sd_slot(uint64_t h, uint32_t id)
+{
+    return (h & 0xffffffff00000000ull) | id;
+}
 
 static pthread_mutex_t sd_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct sd_table *sd_tab;              /* published with release */
@@ -68,13 +76,13 @@ static int sd_same(const struct sd_stack *e, uint64_t h, const uintptr_t *pcs,
 
 /* Probes T for the stack; returns its id, or 0 at the first empty slot. */
 static uint32_t sd_find(const struct sd_table *t, uint64_t h,
-                        const uintptr_t *pcs, uint32_t depth, uint32_t *slot)
+                        const uintptr_t *pcs, uint32_t depth, uint64_t *slot)
 {
-    uint32_t i = (uint32_t)h & t->mask, id;
+    uint64_t i = h & t->mask, v;
 
-    while ((id = __atomic_load_n(&t->slots[i], __ATOMIC_ACQUIRE)) != 0) {
-        if (sd_same(sd_get(id), h, pcs, depth))
-            return id;
+    while ((v = __atomic_load_n(&t->slots[i], __ATOMIC_ACQUIRE)) != 0) {
+        if (v >> 32 == h >> 32 && sd_same(sd_get((uint32_t)v), h, pcs, depth))
+            return (uint32_t)v;
         i = (i + 1) & t->mask;
     }
     if (slot)
@@ -85,17 +93,17 @@ static uint32_t sd_find(const struct sd_table *t, uint64_t h,
 /* A new, larger table holding every id; NULL without pages. */
 static struct sd_table *sd_table_new(uint32_t nslots)
 {
-    struct sd_table *t = la_pages(sizeof *t + nslots * sizeof(uint32_t));
+    struct sd_table *t = la_pages(sizeof *t + nslots * sizeof(uint64_t));
 
     if (!t)
         return NULL;
     t->mask = nslots - 1;
     for (uint32_t id = 1; id < sd_next; id++) {
         struct sd_stack *e = sd_get(id);
-        uint32_t i = (uint32_t)e->hash & t->mask;
+        uint64_t i = e->hash & t->mask;
         while (t->slots[i] != 0)
             i = (i + 1) & t->mask;
-        t->slots[i] = id;
+        t->slots[i] = sd_slot(e->hash, id);
     }
     return t;
 }
@@ -123,7 +131,8 @@ static struct sd_stack *sd_alloc_entry(uint32_t depth)
 static LA_NOINLINE uint32_t sd_add(uint64_t h, const uintptr_t *pcs,
                                    uint32_t depth)
 {
-    uint32_t id, slot;
+    uint32_t id;
+    uint64_t slot;
     struct sd_table *t;
 
     pthread_mutex_lock(&sd_mutex);
@@ -167,7 +176,7 @@ static LA_NOINLINE uint32_t sd_add(uint64_t h, const uintptr_t *pcs,
     memcpy(e->pcs, pcs, depth * sizeof *pcs);
     __atomic_store_n(&chunk[id & (SD_DIR_CHUNK - 1)], e, __ATOMIC_RELEASE);
     __atomic_store_n(&sd_next, id + 1, __ATOMIC_RELEASE);
-    __atomic_store_n(&t->slots[slot], id, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->slots[slot], sd_slot(h, id), __ATOMIC_RELEASE);
 out:
     pthread_mutex_unlock(&sd_mutex);
     return id;
