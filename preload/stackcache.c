@@ -38,6 +38,7 @@
 #define SC_SETS 64
 #define SC_WAYS 4 /* chains of one key: allocation wrappers (operator new, xmalloc) */
 #define SC_LINES (SC_SETS * SC_WAYS)
+#define SC_UNW_CACHE 4096 /* libunwind register-state cache entries per thread */
 #define SC_SLACK 8 /* shim frames in the middle of a chain (main's wrapper) */
 
 struct sc_line {
@@ -142,6 +143,7 @@ void sc_init(long depth, int verify, uintptr_t self_lo, uintptr_t self_hi)
     sc_line_size = (sizeof(struct sc_line) + sc_max_slots * 2 * sizeof(uintptr_t) + 63) & ~(size_t)63;
     /* Per-thread caching in libunwind: no signal masking per step. */
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    unw_set_cache_size(unw_local_addr_space, SC_UNW_CACHE, 0);
 }
 
 static int sc_in_shim(uintptr_t pc)
@@ -418,7 +420,7 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
      * learning resumes when a phase of the program with reusable chains
      * begins, at a bounded cost when none does). */
     if (set->cand_ra == ra && set->cand_cfa == cfa &&
-        t_learns * 32 <= t_hits + t_unwinds / 4 + 256) {
+        t_learns * 64 <= t_hits + t_unwinds / 8 + 4096) {
         struct sc_line *l = sc_line_at(c, first + set->victim);
         int ok;
         t_learns++;

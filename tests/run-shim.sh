@@ -194,7 +194,7 @@ verify "stacks.c with frame pointers" 10000 "$PROGS/stacks_fp"
 verify "threads" 100000 "$PROGS/threads"
 verify "graph" 0 "$PROGS/graph"
 verify "C++" 0 "$PROGS/cycles"
-verify "python3" 100 /usr/bin/python3 -c "import json; print(len(json.dumps({i: [str(i)] * 5 for i in range(50000)})))"
+verify "python3" 10000 /usr/bin/python3 -c "import json; print(len(json.dumps({i: [str(i) * 200] * 5 for i in range(50000)})))"
 verify "sqlite3 shell" 100 "$SQLITE3" :memory: "CREATE TABLE t(a); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) INSERT INTO t SELECT hex(x) FROM c; SELECT count(*) FROM t;"
 if [ -n "${RUSTC:-}" ] && [ -x "$WORK/rust_leaks" ]; then
     verify "Rust" 0 "$WORK/rust_leaks"
