@@ -38,7 +38,6 @@
 #define SC_SETS 64
 #define SC_WAYS 4 /* chains of one key: allocation wrappers (operator new, xmalloc) */
 #define SC_LINES (SC_SETS * SC_WAYS)
-#define SC_UNW_CACHE 4096 /* libunwind register-state cache entries per thread */
 #define SC_SLACK 8 /* shim frames in the middle of a chain (main's wrapper) */
 
 struct sc_line {
@@ -141,9 +140,9 @@ void sc_init(long depth, int verify, uintptr_t self_lo, uintptr_t self_hi)
     sc_self_hi = self_hi;
     sc_max_slots = (size_t)depth + SC_SLACK;
     sc_line_size = (sizeof(struct sc_line) + sc_max_slots * 2 * sizeof(uintptr_t) + 63) & ~(size_t)63;
-    /* Per-thread caching in libunwind: no signal masking per step. */
+    /* Per-thread caching in libunwind (no signal masking per step) where it
+     * is built with it; Debian's is not, and falls back to its global cache. */
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-    unw_set_cache_size(unw_local_addr_space, SC_UNW_CACHE, 0);
 }
 
 static int sc_in_shim(uintptr_t pc)
@@ -212,7 +211,8 @@ static LA_NOINLINE struct sc_cache *sc_cache_new(void)
 /* Moves L's counts to the depot.  The owner may be adding to them at the
  * same time (only when another thread writes the run while this one still
  * allocates): each count is taken with one exchange, so none is counted
- * twice. */
+ * twice; an allocation made during the flush may be lost, as may any made
+ * by a thread still running while the run is written. */
 static void sc_flush_line(struct sc_line *l)
 {
     uint64_t n = __atomic_exchange_n(&l->allocs, 0, __ATOMIC_RELAXED);
@@ -415,10 +415,12 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
         }
     }
     /* A miss: learn the chain if this key missed just before, and while
-     * learning pays.  A learned chain costs some twenty full unwinds: learn
-     * at most once per 32 reuses, plus once per 128 full unwinds (so that
-     * learning resumes when a phase of the program with reusable chains
-     * begins, at a bounded cost when none does). */
+     * learning pays.  Learning steps with unw_step, and Debian's libunwind
+     * (built without per-thread caches) takes a global lock with two
+     * sigprocmask calls per step: a learned chain costs some fifty full
+     * unwinds.  So learn at most once per 64 reuses, plus once per 512 full
+     * unwinds (so that learning resumes when a phase of the program with
+     * reusable chains begins, at a bounded cost when none does). */
     if (set->cand_ra == ra && set->cand_cfa == cfa &&
         t_learns * 64 <= t_hits + t_unwinds / 8 + 4096) {
         struct sc_line *l = sc_line_at(c, first + set->victim);
