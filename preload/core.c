@@ -33,14 +33,12 @@
 #include "options.h"
 #include "scan.h"
 #include "stackcache.h"
+#include "seqbatch.h"
 #include "stackdepot.h"
 #include "threads.h"
 #include "writer.h"
 
 enum { ST_UNSTARTED, ST_STARTING, ST_RECORDING, ST_DEGRADED, ST_STOPPED };
-
-/* Sequence numbers a thread takes at once (no shared counter per call). */
-#define LA_SEQ_BATCH 256
 
 static struct {
     void *(*malloc)(size_t);
@@ -66,7 +64,6 @@ static struct la_options la_opt;
 static uintptr_t la_text_lo, la_text_hi; /* the shim's own image */
 static pid_t la_pid;
 static double la_start_time;
-static uint64_t la_seq_next = 1;
 static uint64_t la_first_seq = 1;        /* a forked child's run starts here */
 static char la_output[PATH_MAX];
 static char la_cwd[PATH_MAX];
@@ -259,8 +256,8 @@ static inline pid_t la_tid(void)
 static inline uint64_t la_seq(void)
 {
     if (LA_UNLIKELY(t_seq == t_seq_end)) {
-        t_seq = __atomic_fetch_add(&la_seq_next, LA_SEQ_BATCH, __ATOMIC_RELAXED);
-        t_seq_end = t_seq + LA_SEQ_BATCH;
+        t_seq = sb_take((uint32_t)la_tid());
+        t_seq_end = t_seq + SB_BATCH;
     }
     return t_seq++;
 }
@@ -277,7 +274,7 @@ static void la_record(void *p, size_t size, uint32_t mark, LA_CALLER_ARGS)
     b.size = size;
     b.seq = la_seq();
     b.stack = sc_capture_alloc(ra, cfa, size);
-    b.tid = (uint32_t)la_tid();
+    b.tid = 0; /* the table tells it from the sequence number */
     b.mark = mark;
     b.pad_ = 0;
     if (lt_insert(&b) != 0) {
@@ -590,7 +587,7 @@ static void la_fork_child(void)
     la_pid = getpid();
     t_tid = 0;
     la_start_time = la_now();
-    la_first_seq = la_seq_next;
+    la_first_seq = sb_next();
     t_seq = t_seq_end = 0;
     sd_reset_counters();
     sc_fork_child();

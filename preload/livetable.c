@@ -3,13 +3,22 @@
  *
  * Tuned for malloc/free churn: an insert and a remove per block, a lookup by
  * interior address only on leak_mark.  Linear probing with backward-shift
- * deletion (no tombstones), load kept under 3/4, growth by doubling under
- * the shard's lock.  Callers hold the shim's recursion guard.
+ * deletion (no tombstones).  A slot is 24 bytes; load is kept between 1/2
+ * and 3/4 (growth by half, not doubling), so a live block costs 32 to 48
+ * bytes.  Callers hold the shim's recursion guard.
+ *
+ * A slot packs the block: its address; the size (47 bits: no larger block
+ * can be allocated), a "marked" bit and the stack id's high half; the
+ * sequence number (48 bits) and the stack id's low half.  The thread comes
+ * from the sequence number (seqbatch.h).  A marked block's mark id sits in
+ * a second slot keyed by its address + 1 (block addresses are even), which
+ * hashes like the block's, so it is in the same shard, near the block.
  */
-#include <pthread.h>
 #include <string.h>
 
 #include "livetable.h"
+#include "lock.h"
+#include "seqbatch.h"
 
 /*
  * Shards: a block's shard comes from the 64 MiB region that holds it
@@ -27,17 +36,30 @@
 /* How far lt_find_containing walks down before scanning the whole table. */
 #define LT_WALK_BYTES 65536u
 
+#define LT_SIZE_BITS 47
+#define LT_SIZE_MAX ((1ull << LT_SIZE_BITS) - 1)
+#define LT_MARKED (1ull << LT_SIZE_BITS)
+#define LT_SEQ_MASK ((1ull << 48) - 1)
+
+struct lt_slot {
+    uintptr_t addr; /* 0: empty; odd: the mark of the block at addr - 1 */
+    uint64_t w1;    /* size | marked << 47 | stack >> 16 << 48 (a mark: 0) */
+    uint64_t w2;    /* seq | (stack & 0xffff) << 48 (a mark: its id) */
+};
+
 struct lt_shard {
-    pthread_mutex_t lock;
-    struct la_block *slots;
-    size_t cap; /* power of two, or 0 before the first insert */
-    size_t count;
+    la_lock_t lock;
+    struct lt_slot *slots;
+    size_t cap;   /* 0 before the first insert */
+    size_t count; /* slots in use, marks included */
+    size_t marks;
 } __attribute__((aligned(64)));
 
 static struct lt_shard shards[LT_SHARDS] = {
-    [0 ... LT_SHARDS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER }
+    [0 ... LT_SHARDS - 1] = { .lock = LA_LOCK_INIT }
 };
 
+/* The same for an address and its mark's key (address + 1). */
 static inline uint64_t lt_hash(uintptr_t addr)
 {
     uint64_t h = (uint64_t)addr >> 4;
@@ -52,24 +74,32 @@ static inline struct lt_shard *lt_shard_of(uintptr_t addr, uint64_t h)
 {
     uint64_t r = ((uint64_t)addr >> LT_REGION_SHIFT) * 0x9e3779b97f4a7c15ull;
 
-    return &shards[(r >> (64 - LT_REGION_BITS)) << LT_SUB_BITS | h >> (64 - LT_SUB_BITS)];
+    return &shards[(r >> (64 - LT_REGION_BITS)) << LT_SUB_BITS | (h & ((1u << LT_SUB_BITS) - 1))];
+}
+
+/* Where a key of hash H starts probing: H scaled to [0, cap). */
+static inline size_t lt_home(const struct lt_shard *s, uint64_t h)
+{
+    return (size_t)(((unsigned __int128)h * s->cap) >> 64);
 }
 
 /* Index of ADDR's slot, or of the empty slot where it would go. */
 static size_t lt_probe(const struct lt_shard *s, uintptr_t addr, uint64_t h)
 {
-    size_t mask = s->cap - 1, i = (size_t)h & mask;
+    size_t i = lt_home(s, h);
 
     while (s->slots[i].addr != 0 && s->slots[i].addr != addr)
-        i = (i + 1) & mask;
+        if (++i == s->cap)
+            i = 0;
     return i;
 }
 
-/* Doubles S's capacity.  Returns 0, or -1 (S unchanged) without pages. */
+/* Grows S by half (or makes it).  Returns 0, or -1 (S unchanged) without
+ * pages. */
 static LA_NOINLINE int lt_grow(struct lt_shard *s)
 {
-    size_t ncap = s->cap ? s->cap * 2 : LT_MIN_CAP;
-    struct la_block *old = s->slots, *nslots;
+    size_t ncap = s->cap ? s->cap + s->cap / 2 : LT_MIN_CAP;
+    struct lt_slot *old = s->slots, *nslots;
     size_t ocap = s->cap;
 
     nslots = la_pages(ncap * sizeof *nslots);
@@ -84,37 +114,27 @@ static LA_NOINLINE int lt_grow(struct lt_shard *s)
     return 0;
 }
 
-int lt_insert(const struct la_block *b)
+/* Makes room in S for N more slots.  Returns 0, or -1 without pages. */
+static inline int lt_room(struct lt_shard *s, size_t n)
 {
-    uint64_t h = lt_hash(b->addr);
-    struct lt_shard *s = lt_shard_of(b->addr, h);
-    int rc = 0;
-    size_t i;
-
-    pthread_mutex_lock(&s->lock);
-    if (LA_UNLIKELY((s->count + 1) * 4 > s->cap * 3) && lt_grow(s) != 0) {
-        rc = -1;
-        goto out;
-    }
-    i = lt_probe(s, b->addr, h);
-    if (s->slots[i].addr == 0)
-        s->count++;
-    s->slots[i] = *b;
-out:
-    pthread_mutex_unlock(&s->lock);
-    return rc;
+    if (LA_UNLIKELY((s->count + n) * 4 > s->cap * 3))
+        return lt_grow(s);
+    return 0;
 }
 
 /* Empties slot I of S, shifting back the entries of its probe run. */
 static void lt_delete_slot(struct lt_shard *s, size_t i)
 {
-    size_t mask = s->cap - 1, j = i;
+    size_t j = i;
 
+    if (s->slots[i].addr & 1)
+        s->marks--;
     for (;;) {
-        j = (j + 1) & mask;
+        if (++j == s->cap)
+            j = 0;
         if (s->slots[j].addr == 0)
             break;
-        size_t home = (size_t)lt_hash(s->slots[j].addr) & mask;
+        size_t home = lt_home(s, lt_hash(s->slots[j].addr));
         /* Move J back to I unless its home lies cyclically in (I, J]. */
         if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
             continue;
@@ -125,7 +145,7 @@ static void lt_delete_slot(struct lt_shard *s, size_t i)
     s->count--;
 }
 
-/* The slot of the block starting at ADDR in S (its lock held), or -1. */
+/* The slot of key ADDR in S (its lock held), or -1. */
 static long lt_slot_of(const struct lt_shard *s, uintptr_t addr, uint64_t h)
 {
     size_t i;
@@ -136,19 +156,97 @@ static long lt_slot_of(const struct lt_shard *s, uintptr_t addr, uint64_t h)
     return s->slots[i].addr == addr ? (long)i : -1;
 }
 
+/* The mark of the block at ADDR (marked: its slot has LT_MARKED). */
+static uint32_t lt_mark_of(const struct lt_shard *s, uintptr_t addr, uint64_t h)
+{
+    long i = lt_slot_of(s, addr + 1, h);
+
+    return i >= 0 ? (uint32_t)s->slots[i].w2 : 0;
+}
+
+/* Sets the mark of the block at ADDR to MARK (room made by the caller). */
+static void lt_put_mark(struct lt_shard *s, uintptr_t addr, uint64_t h, uint32_t mark)
+{
+    size_t i = lt_probe(s, addr + 1, h);
+
+    if (s->slots[i].addr == 0) {
+        s->count++;
+        s->marks++;
+    }
+    s->slots[i] = (struct lt_slot){ addr + 1, 0, mark };
+}
+
+static void lt_drop_mark(struct lt_shard *s, uintptr_t addr, uint64_t h)
+{
+    long i = lt_slot_of(s, addr + 1, h);
+
+    if (i >= 0)
+        lt_delete_slot(s, (size_t)i);
+}
+
+static void lt_pack(struct lt_slot *d, const struct la_block *b)
+{
+    uint64_t size = b->size > LT_SIZE_MAX ? LT_SIZE_MAX : b->size;
+
+    d->addr = b->addr;
+    d->w1 = size | (b->mark ? LT_MARKED : 0) | (uint64_t)(b->stack >> 16) << 48;
+    d->w2 = (b->seq & LT_SEQ_MASK) | (uint64_t)(b->stack & 0xffff) << 48;
+}
+
+static void lt_unpack(const struct lt_shard *s, const struct lt_slot *d, uint64_t h,
+                      struct la_block *b)
+{
+    b->addr = d->addr;
+    b->size = d->w1 & LT_SIZE_MAX;
+    b->seq = d->w2 & LT_SEQ_MASK;
+    b->stack = (uint32_t)(d->w1 >> 48) << 16 | (uint32_t)(d->w2 >> 48);
+    b->tid = sb_tid(b->seq);
+    b->mark = d->w1 & LT_MARKED ? lt_mark_of(s, d->addr, h) : 0;
+    b->pad_ = 0;
+}
+
+int lt_insert(const struct la_block *b)
+{
+    uint64_t h = lt_hash(b->addr);
+    struct lt_shard *s = lt_shard_of(b->addr, h);
+    int rc = 0;
+    size_t i;
+
+    la_lock(&s->lock);
+    if (lt_room(s, b->mark ? 2 : 1) != 0) {
+        rc = -1;
+        goto out;
+    }
+    i = lt_probe(s, b->addr, h);
+    int had_mark = s->slots[i].addr != 0 && (s->slots[i].w1 & LT_MARKED);
+    if (s->slots[i].addr == 0)
+        s->count++;
+    lt_pack(&s->slots[i], b);
+    if (b->mark)
+        lt_put_mark(s, b->addr, h, b->mark);
+    else if (had_mark)
+        lt_drop_mark(s, b->addr, h);
+out:
+    la_unlock(&s->lock);
+    return rc;
+}
+
 int lt_remove(uintptr_t addr, struct la_block *out)
 {
     uint64_t h = lt_hash(addr);
     struct lt_shard *s = lt_shard_of(addr, h);
     long i;
 
-    pthread_mutex_lock(&s->lock);
+    la_lock(&s->lock);
     if ((i = lt_slot_of(s, addr, h)) >= 0) {
+        int marked = (s->slots[i].w1 & LT_MARKED) != 0;
         if (out)
-            *out = s->slots[i];
+            lt_unpack(s, &s->slots[i], h, out);
         lt_delete_slot(s, (size_t)i);
+        if (marked)
+            lt_drop_mark(s, addr, h);
     }
-    pthread_mutex_unlock(&s->lock);
+    la_unlock(&s->lock);
     return i >= 0;
 }
 
@@ -159,10 +257,10 @@ static int lt_lookup(uintptr_t addr, struct la_block *out)
     struct lt_shard *s = lt_shard_of(addr, h);
     long i;
 
-    pthread_mutex_lock(&s->lock);
+    la_lock(&s->lock);
     if ((i = lt_slot_of(s, addr, h)) >= 0)
-        *out = s->slots[i];
-    pthread_mutex_unlock(&s->lock);
+        lt_unpack(s, &s->slots[i], h, out);
+    la_unlock(&s->lock);
     return i >= 0;
 }
 
@@ -213,13 +311,15 @@ uint32_t lt_set_mark(uintptr_t addr, uint32_t mark)
     uint32_t now = 0;
     long i;
 
-    pthread_mutex_lock(&s->lock);
-    if ((i = lt_slot_of(s, addr, h)) >= 0) {
-        if (s->slots[i].mark == 0)
-            s->slots[i].mark = mark;
-        now = s->slots[i].mark;
+    la_lock(&s->lock);
+    if (lt_room(s, 1) == 0 && (i = lt_slot_of(s, addr, h)) >= 0) {
+        if (!(s->slots[i].w1 & LT_MARKED)) {
+            lt_put_mark(s, addr, h, mark); /* fills an empty slot: I stays */
+            s->slots[i].w1 |= LT_MARKED;
+        }
+        now = lt_mark_of(s, addr, h);
     }
-    pthread_mutex_unlock(&s->lock);
+    la_unlock(&s->lock);
     return now;
 }
 
@@ -228,7 +328,8 @@ size_t lt_count(void)
     size_t n = 0;
 
     for (unsigned k = 0; k < LT_SHARDS; k++)
-        n += __atomic_load_n(&shards[k].count, __ATOMIC_RELAXED);
+        n += __atomic_load_n(&shards[k].count, __ATOMIC_RELAXED) -
+             __atomic_load_n(&shards[k].marks, __ATOMIC_RELAXED);
     return n;
 }
 
@@ -238,11 +339,15 @@ int lt_foreach(int (*fn)(const struct la_block *, void *), void *ctx)
         struct lt_shard *s = &shards[k];
         int rc = 0;
 
-        pthread_mutex_lock(&s->lock);
-        for (size_t i = 0; i < s->cap && rc == 0; i++)
-            if (s->slots[i].addr != 0)
-                rc = fn(&s->slots[i], ctx);
-        pthread_mutex_unlock(&s->lock);
+        la_lock(&s->lock);
+        for (size_t i = 0; i < s->cap && rc == 0; i++) {
+            struct la_block b;
+            if (s->slots[i].addr == 0 || (s->slots[i].addr & 1))
+                continue;
+            lt_unpack(s, &s->slots[i], lt_hash(s->slots[i].addr), &b);
+            rc = fn(&b, ctx);
+        }
+        la_unlock(&s->lock);
         if (rc != 0)
             return rc;
     }
@@ -252,19 +357,19 @@ int lt_foreach(int (*fn)(const struct la_block *, void *), void *ctx)
 void lt_lock_all(void)
 {
     for (unsigned k = 0; k < LT_SHARDS; k++)
-        pthread_mutex_lock(&shards[k].lock);
+        la_lock(&shards[k].lock);
 }
 
 void lt_unlock_all(void)
 {
     for (unsigned k = LT_SHARDS; k-- > 0;)
-        pthread_mutex_unlock(&shards[k].lock);
+        la_unlock(&shards[k].lock);
 }
 
 void lt_reset_locks(void)
 {
     for (unsigned k = 0; k < LT_SHARDS; k++)
-        pthread_mutex_init(&shards[k].lock, NULL);
+        la_lock_init(&shards[k].lock);
 }
 
 void lt_clear(void)
@@ -272,10 +377,10 @@ void lt_clear(void)
     for (unsigned k = 0; k < LT_SHARDS; k++) {
         struct lt_shard *s = &shards[k];
 
-        pthread_mutex_lock(&s->lock);
+        la_lock(&s->lock);
         la_pages_free(s->slots, s->cap * sizeof *s->slots);
         s->slots = NULL;
-        s->cap = s->count = 0;
-        pthread_mutex_unlock(&s->lock);
+        s->cap = s->count = s->marks = 0;
+        la_unlock(&s->lock);
     }
 }

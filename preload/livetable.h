@@ -9,12 +9,15 @@
 
 #include "shim.h"
 
+/* A block as callers see it; the table packs it into 24 bytes (and tells
+ * the thread from the sequence number). */
 struct la_block {
-    uintptr_t addr;  /* start of the block; 0 marks an empty slot */
-    uint64_t size;   /* bytes the program asked for */
-    uint64_t seq;    /* order of allocation (unique, increasing per thread) */
+    uintptr_t addr;  /* start of the block (even, as every malloc's is) */
+    uint64_t size;   /* bytes the program asked for (kept up to 2^47 - 1) */
+    uint64_t seq;    /* order of allocation (seqbatch.h; kept modulo 2^48) */
     uint32_t stack;  /* stack depot id of the allocating stack */
-    uint32_t tid;    /* thread that allocated it */
+    uint32_t tid;    /* thread that allocated it: ignored by lt_insert, filled
+                        on the way out from seq's batch */
     uint32_t mark;   /* 0, or the id of its leak_mark (marks.h) */
     uint32_t pad_;
 };

@@ -1,17 +1,25 @@
 /* check_livetable.c: the live-block table (preload/livetable.c). */
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "livetable.h"
+#include "seqbatch.h"
+
+static uint64_t batch3; /* a batch of sequence numbers taken by thread 3 */
 
 static struct la_block blk(uintptr_t addr, uint64_t size)
 {
-    struct la_block b = { .addr = addr, .size = size, .seq = addr, .stack = 7,
-                          .tid = 3 };
+    struct la_block b = { .addr = addr, .size = size,
+                          .seq = batch3 + (addr / 16) % SB_BATCH, .stack = 7 };
     return b;
 }
 
-static void setup(void) { lt_clear(); }
+static void setup(void)
+{
+    lt_clear();
+    batch3 = sb_take(3);
+}
 
 START_TEST(insert_remove)
 {
@@ -22,7 +30,8 @@ START_TEST(insert_remove)
     ck_assert_int_eq(lt_remove(0x1000, &out), 1);
     ck_assert_uint_eq(out.size, 24);
     ck_assert_uint_eq(out.stack, 7);
-    ck_assert_uint_eq(out.tid, 3);
+    ck_assert_uint_eq(out.seq, batch3 + 0x100);
+    ck_assert_uint_eq(out.tid, 3); /* from the sequence number's batch */
     ck_assert_int_eq(lt_remove(0x1000, &out), 0);
     ck_assert_uint_eq(lt_count(), 0);
 }
@@ -101,6 +110,117 @@ START_TEST(set_mark_once)
 }
 END_TEST
 
+/* The packed fields keep their full ranges. */
+START_TEST(packing)
+{
+    struct la_block b = { .addr = 0x7ffff0001230, .size = (1ull << 47) - 1,
+                          .seq = batch3 + SB_BATCH - 1, .stack = 0xfffffffe },
+                    out;
+
+    lt_insert(&b);
+    ck_assert_int_eq(lt_remove(b.addr, &out), 1);
+    ck_assert_uint_eq(out.size, (1ull << 47) - 1);
+    ck_assert_uint_eq(out.seq, batch3 + SB_BATCH - 1);
+    ck_assert_uint_eq(out.stack, 0xfffffffe);
+    ck_assert_uint_eq(out.mark, 0);
+}
+END_TEST
+
+/* Batches: multiples of SB_BATCH, never 0, each with its thread. */
+START_TEST(seq_batches)
+{
+    uint64_t a = sb_take(11), b = sb_take(12);
+
+    ck_assert_uint_ne(a, 0);
+    ck_assert_uint_eq(a % SB_BATCH, 0);
+    ck_assert_uint_ge(b, a + SB_BATCH);
+    ck_assert_uint_eq(sb_tid(a), 11);
+    ck_assert_uint_eq(sb_tid(a + SB_BATCH - 1), 11);
+    ck_assert_uint_eq(sb_tid(b), 12);
+    ck_assert_uint_ge(sb_next(), b + SB_BATCH);
+}
+END_TEST
+
+static int find_mark(const struct la_block *b, void *ctx)
+{
+    uint32_t *m = ctx;
+
+    if (b->addr == 0x5000)
+        m[0] = b->mark;
+    m[1]++;
+    return 0;
+}
+
+/* A mark is kept beside its block: not counted, not listed as a block,
+ * carried by a re-insert (realloc), dropped by a plain replacement and by
+ * the block's removal; blocks around it stay findable through growth. */
+START_TEST(marks_beside_blocks)
+{
+    struct la_block a = blk(0x5000, 8), out;
+    uint32_t seen[2] = { 0, 0 };
+
+    lt_insert(&a);
+    ck_assert_uint_eq(lt_set_mark(0x5000, 21), 21);
+    ck_assert_uint_eq(lt_count(), 1);
+    ck_assert_int_eq(lt_foreach(find_mark, seen), 0);
+    ck_assert_uint_eq(seen[0], 21);
+    ck_assert_uint_eq(seen[1], 1);
+    for (uintptr_t i = 1; i <= 5000; i++) { /* growth moves every slot */
+        struct la_block b = blk(0x100000 + i * 16, i);
+        lt_insert(&b);
+    }
+    ck_assert_int_eq(lt_remove(0x5000, &out), 1);
+    ck_assert_uint_eq(out.mark, 21);
+    ck_assert_uint_eq(lt_count(), 5000);
+    out.addr = 0x6000; /* re-inserted elsewhere with its mark */
+    lt_insert(&out);
+    ck_assert_int_eq(lt_find_containing(0x6004, &out), 1);
+    ck_assert_uint_eq(out.mark, 21);
+    a = blk(0x6000, 8); /* replaced without a free we saw */
+    lt_insert(&a);
+    ck_assert_int_eq(lt_remove(0x6000, &out), 1);
+    ck_assert_uint_eq(out.mark, 0);
+    for (uintptr_t i = 1; i <= 5000; i++)
+        ck_assert_int_eq(lt_remove(0x100000 + i * 16, NULL), 1);
+    ck_assert_uint_eq(lt_count(), 0);
+}
+END_TEST
+
+/* Threads on the same shards: the lock's waiting path.  Each thread
+ * inserts and removes its own interleaved addresses in one 64 MiB region;
+ * every remove must find its block, and nothing may be left. */
+static void *hammer(void *arg)
+{
+    uintptr_t k = (uintptr_t)arg, lost = 0;
+
+    for (uintptr_t round = 0; round < 20; round++) {
+        for (uintptr_t i = 0; i < 4000; i++) {
+            struct la_block b = blk(0x40000000 + (i * 4 + k) * 16, i);
+            lt_insert(&b);
+        }
+        for (uintptr_t i = 0; i < 4000; i++)
+            lost += !lt_remove(0x40000000 + (i * 4 + k) * 16, NULL);
+    }
+    return (void *)lost;
+}
+
+START_TEST(threads_share_shards)
+{
+    pthread_t t[4];
+    uintptr_t lost = 0;
+
+    for (uintptr_t k = 0; k < 4; k++)
+        ck_assert_int_eq(pthread_create(&t[k], NULL, hammer, (void *)k), 0);
+    for (int k = 0; k < 4; k++) {
+        void *r;
+        pthread_join(t[k], &r);
+        lost += (uintptr_t)r;
+    }
+    ck_assert_uint_eq(lost, 0);
+    ck_assert_uint_eq(lt_count(), 0);
+}
+END_TEST
+
 static int count_bytes(const struct la_block *b, void *ctx)
 {
     *(uint64_t *)ctx += b->size;
@@ -142,6 +262,10 @@ Suite *livetable_suite(void)
     tcase_add_test(tc, find_containing);
     tcase_add_test(tc, set_mark_once);
     tcase_add_test(tc, foreach_all_and_stop);
+    tcase_add_test(tc, packing);
+    tcase_add_test(tc, seq_batches);
+    tcase_add_test(tc, marks_beside_blocks);
+    tcase_add_test(tc, threads_share_shards);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "seqbatch.h"
 #include "db.h"
 #include "livetable.h"
 #include "marks.h"
@@ -34,6 +35,16 @@ static void teardown(void)
 
 static char *const test_argv[] = { "prog", "--flag", "two words" };
 
+/* Sequence number K of a batch taken by thread 77. */
+static uint64_t seq77(uint64_t k)
+{
+    static uint64_t base;
+
+    if (base == 0)
+        base = sb_take(77);
+    return base + k;
+}
+
 static struct la_run_record record(uint64_t first_seq)
 {
     struct la_run_record r = {
@@ -41,15 +52,15 @@ static struct la_run_record record(uint64_t first_seq)
         .session = "sess", .argv = test_argv, .argc = 3,
         .start_time = 100.5, .end_time = 101.25, .end_reason = "exit",
         .has_exit_code = 1, .exit_code = 3, .depth = 32, .complete = 1,
-        .first_seq = first_seq,
+        .first_seq = seq77(first_seq),
     };
     return r;
 }
 
 static void add_block(uintptr_t addr, uint64_t size, uint64_t seq, uint32_t stack)
 {
-    struct la_block b = { .addr = addr, .size = size, .seq = seq,
-                          .stack = stack, .tid = 77 };
+    struct la_block b = { .addr = addr, .size = size, .seq = seq77(seq),
+                          .stack = stack };
     ck_assert_int_eq(lt_insert(&b), 0);
     sd_count_allocs(stack, 1, size);
 }
