@@ -30,7 +30,6 @@ struct wr {
     unsigned char *used;      /* bitmap over stack ids to write */
     uint64_t *live;           /* blocks still allocated, per stack id */
     uint64_t blocks, bytes;
-    sqlite3_stmt *ins_block, *ins_mark;
     struct timespec t0; /* when writing began */
     uint32_t nstacks;
 };
@@ -63,6 +62,108 @@ static int wr_step(struct wr *w, sqlite3_stmt *st, const char *what)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : wr_fail(w, what);
+}
+
+/*
+ * Rows of integers (or NULL) for one table, inserted WR_ROWS at a time by
+ * a multi-row INSERT, so that the statement's overhead is paid once per
+ * WR_ROWS rows; the last rows go through a one-row statement.
+ */
+#define WR_ROWS 64
+#define WR_MAX_COLS 9
+
+struct wr_rows {
+    sqlite3_stmt *many, *one;
+    const char *what;
+    int ncols, n;
+    sqlite3_int64 v[WR_ROWS][WR_MAX_COLS];
+    uint16_t null[WR_ROWS]; /* bit C: column C is NULL */
+};
+
+/* Prepares "HEAD VALUES (?,...)" for WR_ROWS rows and for one, of NCOLS
+ * columns.  0 or -1 (warned). */
+static int wr_rows_open(struct wr *w, struct wr_rows *r, const char *head, int ncols,
+                        const char *what)
+{
+    char sql[WR_ROWS * (2 * WR_MAX_COLS + 2) + 256];
+    size_t len = strlen(head);
+
+    r->ncols = ncols;
+    r->n = 0;
+    r->what = what;
+    r->many = r->one = NULL;
+    /* Sized for WR_MAX_COLS columns and the heads written here. */
+    if (ncols > WR_MAX_COLS || len + 8 + (size_t)WR_ROWS * (2 * (size_t)ncols + 2) >= sizeof sql)
+        return wr_fail(w, "building a statement");
+    memcpy(sql, head, len);
+    memcpy(sql + len, " VALUES ", 8);
+    len += 8;
+    for (int k = 0; k < WR_ROWS; k++) {
+        if (k)
+            sql[len++] = ',';
+        sql[len++] = '(';
+        for (int c = 0; c < ncols; c++) {
+            if (c)
+                sql[len++] = ',';
+            sql[len++] = '?';
+        }
+        sql[len++] = ')';
+        sql[len] = '\0';
+        if (k == 0 && wr_prepare(w, sql, &r->one) != 0)
+            return -1;
+    }
+    return wr_prepare(w, sql, &r->many);
+}
+
+/* The next row's values, to fill (all columns, NULLs with wr_row_null). */
+static sqlite3_int64 *wr_row(struct wr_rows *r)
+{
+    r->null[r->n] = 0;
+    return r->v[r->n];
+}
+
+static void wr_row_null(struct wr_rows *r, int c)
+{
+    r->null[r->n] |= (uint16_t)(1u << c);
+}
+
+/* Inserts the rows held.  0 or -1 (warned). */
+static int wr_rows_flush(struct wr *w, struct wr_rows *r)
+{
+    sqlite3_stmt *st = r->n == WR_ROWS ? r->many : r->one;
+
+    for (int k = 0; k < r->n; k++) {
+        int base = st == r->many ? k * r->ncols : 0;
+        for (int c = 0; c < r->ncols; c++) {
+            if (r->null[k] >> c & 1)
+                sqlite3_bind_null(st, base + c + 1);
+            else
+                sqlite3_bind_int64(st, base + c + 1, r->v[k][c]);
+        }
+        if (st == r->one && wr_step(w, st, r->what) != 0)
+            return -1;
+    }
+    if (st == r->many && wr_step(w, st, r->what) != 0)
+        return -1;
+    r->n = 0;
+    return 0;
+}
+
+/* Ends the row wr_row gave.  0 or -1 (warned). */
+static int wr_row_done(struct wr *w, struct wr_rows *r)
+{
+    return ++r->n == WR_ROWS ? wr_rows_flush(w, r) : 0;
+}
+
+/* Inserts what is left (unless RC already failed) and frees the
+ * statements.  Returns RC, or -1 if the last rows failed. */
+static int wr_rows_close(struct wr *w, struct wr_rows *r, int rc)
+{
+    if (rc == 0 && r->n != 0)
+        rc = wr_rows_flush(w, r);
+    sqlite3_finalize(r->many);
+    sqlite3_finalize(r->one);
+    return rc;
 }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
@@ -183,37 +284,37 @@ static void wr_use_stack(struct wr *w, uint32_t id)
     w->used[id / 8] |= (unsigned char)(1u << (id % 8));
 }
 
-/* Block I of the snapshot, unless it was inherited across fork. */
-static int wr_block(struct wr *w, size_t i)
+/* Block I of the snapshot into ROWS, unless it was inherited across fork;
+ * its mark, if it carries one, with MS. */
+static int wr_block(struct wr *w, struct wr_rows *rows, sqlite3_stmt *ms, size_t i)
 {
     const struct la_snap *sn = w->snap;
     const struct la_block *b = &sn->v[i];
-    sqlite3_stmt *st = w->ins_block;
     const struct la_mark *m = marks_get(b->mark);
 
     if (b->seq < w->rec->first_seq)
         return 0;
-    sqlite3_bind_int64(st, 1, w->run);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)b->addr);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)b->size);
-    sqlite3_bind_int64(st, 4, b->stack);
-    sqlite3_bind_int64(st, 5, b->tid);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)b->seq);
+    sqlite3_int64 *v = wr_row(rows);
+    v[0] = w->run;
+    v[1] = (sqlite3_int64)b->addr;
+    v[2] = (sqlite3_int64)b->size;
+    v[3] = b->stack;
+    v[4] = b->tid;
+    v[5] = (sqlite3_int64)b->seq;
     int marked = m && m->block == b->addr;
     if (marked)
-        sqlite3_bind_int64(st, 7, m->id);
+        v[6] = m->id;
     else
-        sqlite3_bind_null(st, 7);
-    sqlite3_bind_int(st, 8, sn->cls[i]);
+        wr_row_null(rows, 6);
+    v[7] = sn->cls[i];
     if (sn->cls[i] == LA_INTENTIONAL && sn->owner[i] != LA_NO_OWNER)
-        sqlite3_bind_int64(st, 9, (sqlite3_int64)sn->v[sn->owner[i]].addr);
+        v[8] = (sqlite3_int64)sn->v[sn->owner[i]].addr;
     else
-        sqlite3_bind_null(st, 9);
-    if (wr_step(w, st, "inserting a block") != 0)
+        wr_row_null(rows, 8);
+    if (wr_row_done(w, rows) != 0)
         return -1;
     if (marked) {
         /* The block carries its mark: the mark is written with it. */
-        sqlite3_stmt *ms = w->ins_mark;
         sqlite3_bind_int64(ms, 1, w->run);
         sqlite3_bind_int64(ms, 2, m->id);
         sqlite3_bind_int64(ms, 3, (sqlite3_int64)m->block);
@@ -235,78 +336,81 @@ static int wr_block(struct wr *w, size_t i)
 static int wr_blocks(struct wr *w)
 {
     const struct la_snap *sn = w->snap;
-    sqlite3_stmt *st;
+    struct wr_rows rows;
+    sqlite3_stmt *ms;
     int rc = 0;
 
     if (!sn)
         return 0;
-    if (wr_prepare(w, "INSERT INTO blocks(run, address, size, stack, thread,"
-                      " seq, mark, class, owner) VALUES (?,?,?,?,?,?,?,?,?)",
-                   &w->ins_block) != 0 ||
-        wr_prepare(w, "INSERT INTO marks(run, id, block, why, stack)"
-                      " VALUES (?,?,?,?,?)", &w->ins_mark) != 0)
+    if (wr_prepare(w, "INSERT INTO marks(run, id, block, why, stack)"
+                      " VALUES (?,?,?,?,?)", &ms) != 0)
         return -1;
+    rc = wr_rows_open(w, &rows, "INSERT INTO blocks(run, address, size, stack, thread,"
+                                " seq, mark, class, owner)", 9, "inserting a block");
     for (size_t i = 0; i < sn->n && rc == 0; i++)
-        rc = wr_block(w, i);
+        rc = wr_block(w, &rows, ms, i);
+    rc = wr_rows_close(w, &rows, rc);
+    sqlite3_finalize(ms);
     if (rc != 0 || sn->nedges == 0)
         return rc;
-    if (wr_prepare(w, "INSERT OR IGNORE INTO edges(run, src, offset, dst)"
-                      " VALUES (?,?,?,?)", &st) != 0)
-        return -1;
+    rc = wr_rows_open(w, &rows, "INSERT OR IGNORE INTO edges(run, src, offset, dst)", 4,
+                      "inserting an edge");
     for (size_t i = 0; i < sn->nedges && rc == 0; i++) {
         const struct la_edge *e = &sn->edges[i];
-        sqlite3_bind_int64(st, 1, w->run);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)sn->v[e->from].addr);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)e->offset);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)sn->v[e->to].addr);
-        rc = wr_step(w, st, "inserting an edge");
+        sqlite3_int64 *v = wr_row(&rows);
+        v[0] = w->run;
+        v[1] = (sqlite3_int64)sn->v[e->from].addr;
+        v[2] = (sqlite3_int64)e->offset;
+        v[3] = (sqlite3_int64)sn->v[e->to].addr;
+        rc = wr_row_done(w, &rows);
     }
-    sqlite3_finalize(st);
-    return rc;
+    return wr_rows_close(w, &rows, rc);
 }
 
 /* Every stack that allocated in this run or that a block or mark names. */
 static int wr_stacks(struct wr *w, uint32_t nstacks)
 {
-    sqlite3_stmt *ss, *fs;
-    int rc = 0;
+    struct wr_rows sr, fr;
+    int rc;
 
-    if (wr_prepare(w, "INSERT INTO stacks(run, id, depth, allocs, bytes, frees)"
-                      " VALUES (?,?,?,?,?,?)", &ss) != 0)
-        return -1;
-    if (wr_prepare(w, "INSERT INTO frames(run, stack, level, pc, module)"
-                      " VALUES (?,?,?,?,?)", &fs) != 0) {
-        sqlite3_finalize(ss);
-        return -1;
+    if (wr_rows_open(w, &sr, "INSERT INTO stacks(run, id, depth, allocs, bytes, frees)", 6,
+                     "inserting a stack") != 0)
+        return wr_rows_close(w, &sr, -1);
+    if (wr_rows_open(w, &fr, "INSERT INTO frames(run, stack, level, pc, module)", 5,
+                     "inserting a frame") != 0) {
+        wr_rows_close(w, &fr, -1);
+        return wr_rows_close(w, &sr, -1);
     }
+    rc = 0;
     for (uint32_t id = 0; id < nstacks && rc == 0; id++) {
         const struct sd_stack *e = sd_get(id);
         if (!e || !(e->allocs != 0 || (w->used[id / 8] >> (id % 8)) & 1))
             continue;
-        sqlite3_bind_int64(ss, 1, w->run);
-        sqlite3_bind_int64(ss, 2, id);
-        sqlite3_bind_int64(ss, 3, e->depth);
-        sqlite3_bind_int64(ss, 4, (sqlite3_int64)e->allocs);
-        sqlite3_bind_int64(ss, 5, (sqlite3_int64)e->bytes);
+        sqlite3_int64 *v = wr_row(&sr);
+        v[0] = w->run;
+        v[1] = id;
+        v[2] = e->depth;
+        v[3] = (sqlite3_int64)e->allocs;
+        v[4] = (sqlite3_int64)e->bytes;
         /* Frees: the allocations less the blocks still allocated. */
-        sqlite3_bind_int64(ss, 6, (sqlite3_int64)(e->allocs >= w->live[id] ? e->allocs - w->live[id] : 0));
-        rc = wr_step(w, ss, "inserting a stack");
+        v[5] = (sqlite3_int64)(e->allocs >= w->live[id] ? e->allocs - w->live[id] : 0);
+        rc = wr_row_done(w, &sr);
         for (uint32_t l = 0; l < e->depth && rc == 0; l++) {
             long mod = modules_find(&w->mods, e->pcs[l]);
-            sqlite3_bind_int64(fs, 1, w->run);
-            sqlite3_bind_int64(fs, 2, id);
-            sqlite3_bind_int64(fs, 3, l);
-            sqlite3_bind_int64(fs, 4, (sqlite3_int64)e->pcs[l]);
+            v = wr_row(&fr);
+            v[0] = w->run;
+            v[1] = id;
+            v[2] = l;
+            v[3] = (sqlite3_int64)e->pcs[l];
             if (mod >= 0)
-                sqlite3_bind_int64(fs, 5, mod);
+                v[4] = mod;
             else
-                sqlite3_bind_null(fs, 5);
-            rc = wr_step(w, fs, "inserting a frame");
+                wr_row_null(&fr, 4);
+            rc = wr_row_done(w, &fr);
         }
     }
-    sqlite3_finalize(ss);
-    sqlite3_finalize(fs);
-    return rc;
+    rc = wr_rows_close(w, &sr, rc);
+    return wr_rows_close(w, &fr, rc);
 }
 
 static int wr_totals(struct wr *w)
@@ -379,8 +483,6 @@ long writer_write(const char *path, const struct la_run_record *run,
     else
         sqlite3_exec(w.db, "ROLLBACK", NULL, NULL, NULL);
 out:
-    sqlite3_finalize(w.ins_block);
-    sqlite3_finalize(w.ins_mark);
     sqlite3_close(w.db);
     modules_free(&w.mods);
     free(w.used);

@@ -221,6 +221,41 @@ START_TEST(session_filter)
 }
 END_TEST
 
+/* More blocks than one multi-row INSERT holds (64), with NULLs in some
+ * rows: every row arrives whole, whichever statement carried it. */
+START_TEST(rows_across_batches)
+{
+    uintptr_t pcs[1] = { (uintptr_t)&record + 1 };
+    uint32_t s1 = sd_intern(pcs, 1);
+    struct la_run_record rec = record(1);
+    const size_t n = 64 * 2 + 3;
+
+    for (size_t i = 0; i < n; i++)
+        add_block(0x10000 + i * 32, 1 + i, 1 + i, s1);
+    for (size_t i = 0; i < n; i += 10) {
+        uint32_t m = marks_add(0x10000 + i * 32, s1, NULL);
+        lt_set_mark(0x10000 + i * 32, m);
+    }
+    ck_assert_int_gt(write_run(&rec), 0);
+
+    struct rp_db db = read_db();
+    struct rp_run *r = &db.runs[0];
+    size_t marked = 0;
+    ck_assert_uint_eq(r->nblocks, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct rp_block *b = &r->blocks[i]; /* ordered by seq */
+        ck_assert_uint_eq(b->addr, 0x10000 + i * 32);
+        ck_assert_uint_eq(b->size, 1 + i);
+        ck_assert_int_eq(b->thread, 77);
+        ck_assert_int_eq(b->mark >= 0, i % 10 == 0); /* -1: none */
+        marked += b->mark >= 0;
+    }
+    ck_assert_uint_eq(r->nmarks, marked);
+    ck_assert_uint_eq(rp_run_stack(r, s1)->allocs, n);
+    rp_db_free(&db);
+}
+END_TEST
+
 Suite *schema_suite(void);
 Suite *schema_suite(void)
 {
@@ -232,6 +267,7 @@ Suite *schema_suite(void)
     tcase_add_test(tc, other_version_refused);
     tcase_add_test(tc, bad_files_refused);
     tcase_add_test(tc, session_filter);
+    tcase_add_test(tc, rows_across_batches);
     suite_add_tcase(s, tc);
     return s;
 }
