@@ -7,6 +7,7 @@
  * Results are cached per (file, address).  Return addresses are moved back
  * by one byte before lookup, so that lines point at the call.
  */
+#include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -102,7 +103,12 @@ static size_t sym_file(struct rp_symbolizer *s, const struct rp_module *m)
     f->path = rp_xstrdup(m->path);
     f->build_id = rp_xstrdup(m->build_id ? m->build_id : "");
     f->ref_base = m->base;
-    if (m->path[0] == '/' && (f->dwfl = dwfl_begin(&sym_callbacks)) != NULL) {
+    /* A database is untrusted: only a regular file is opened (a FIFO or a
+     * device named as a module would block the report or feed it
+     * forever). */
+    struct stat st;
+    if (m->path[0] == '/' && stat(m->path, &st) == 0 && S_ISREG(st.st_mode) &&
+        (f->dwfl = dwfl_begin(&sym_callbacks)) != NULL) {
         dwfl_report_begin(f->dwfl);
         f->mod = dwfl_report_elf(f->dwfl, m->path, m->path, -1, m->base, true);
         dwfl_report_end(f->dwfl, NULL, NULL);

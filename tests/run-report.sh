@@ -139,4 +139,16 @@ check_eq "--help: status 0" "$?" 0
 check_grep "--help: usage" "^usage: leakaudit-report" "$WORK/help.txt"
 check_eq "--version" "$("$REPORT" --version | cut -d' ' -f1)" leakaudit-report
 
+# A database is untrusted input: a module path that names a FIFO or a
+# device is not opened (it would block the report, or feed it forever).
+cp "$leaks" "$WORK/hostile.db"
+mkfifo "$WORK/fifo"
+"$SQLITE3" "$WORK/hostile.db" "UPDATE modules SET path = '$WORK/fifo' WHERE path LIKE '%/leaks';
+    INSERT INTO modules(run, id, path, base, start, end, build_id)
+    SELECT run, 900, '/dev/zero', 0, 0, 4096, '' FROM runs;"
+timeout 60 "$REPORT" --color never "$WORK/hostile.db" > "$WORK/hostile.txt" 2> "$WORK/err"
+check_eq "a module named as a FIFO: the report ends (status 1, nothing on stderr)" "$?:$(cat "$WORK/err")" "1:"
+check_grep "... and reports the leak unsymbolized in that module" \
+    "^    #0 0x[0-9a-f]+ in \?\? \(fifo\)$" "$WORK/hostile.txt"
+
 finish
