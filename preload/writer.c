@@ -6,6 +6,7 @@
  * data.  Called with the recursion guard held: its allocations are libc's.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 
@@ -469,8 +470,13 @@ long writer_write(const char *path, const struct la_run_record *run,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                             SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
-        la_warn("cannot open the database %s: %s", path,
-                w.db ? sqlite3_errmsg(w.db) : "out of memory");
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+            la_warn("cannot open the database %s: it is a symbolic link, which is "
+                    "not followed", path);
+        else
+            la_warn("cannot open the database %s: %s", path,
+                    w.db ? sqlite3_errmsg(w.db) : "out of memory");
         goto out;
     }
     sqlite3_busy_timeout(w.db, WR_BUSY_MS);
