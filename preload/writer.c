@@ -5,10 +5,13 @@
  * wait instead of failing.  Only bound parameters, never SQL built from
  * data.  Called with the recursion guard held: its allocations are libc's.
  */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -33,12 +36,13 @@ struct wr {
     uint64_t blocks, bytes;
     struct timespec t0; /* when writing began */
     uint32_t nstacks;
+    char err[320];      /* why the write failed */
 };
 
 static int wr_fail(struct wr *w, const char *what)
 {
-    la_warn("cannot write the run to %s: %s: %s", w->path, what,
-            w->db ? sqlite3_errmsg(w->db) : "out of memory");
+    snprintf(w->err, sizeof w->err, "%s: %s", what,
+             w->db ? sqlite3_errmsg(w->db) : "out of memory");
     return -1;
 }
 
@@ -191,9 +195,8 @@ static int wr_schema(struct wr *w)
         int v = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
         if (v != LA_SCHEMA_VERSION) {
-            la_warn("cannot write the run to %s: the database has schema "
-                    "version %d, this shim writes version %d", w->path, v,
-                    LA_SCHEMA_VERSION);
+            snprintf(w->err, sizeof w->err, "the database has schema version %d, "
+                     "this shim writes version %d", v, LA_SCHEMA_VERSION);
             return -1;
         }
         return 0;
@@ -451,8 +454,9 @@ static int wr_all(struct wr *w, uint32_t nstacks)
     return 0;
 }
 
-long writer_write(const char *path, const struct la_run_record *run,
-                  const struct la_snap *snap)
+/* One attempt at PATH.  The run's id, or -1 with the reason in ERR. */
+static long wr_try(const char *path, const struct la_run_record *run,
+                   const struct la_snap *snap, char *err, size_t errlen)
 {
     struct wr w = { .rec = run, .path = path, .snap = snap };
     uint32_t nstacks = sd_count();
@@ -463,8 +467,8 @@ long writer_write(const char *path, const struct la_run_record *run,
     w.used = calloc(nstacks / 8 + 1, 1);
     w.live = calloc(nstacks + 1, sizeof *w.live);
     if (!w.used || !w.live) {
-        la_warn("cannot write the run to %s: out of memory", path);
-        return -1;
+        snprintf(w.err, sizeof w.err, "out of memory");
+        goto out;
     }
     if (sqlite3_open_v2(path, &w.db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -472,11 +476,9 @@ long writer_write(const char *path, const struct la_run_record *run,
                         NULL) != SQLITE_OK) {
         struct stat st;
         if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-            la_warn("cannot open the database %s: it is a symbolic link, which is "
-                    "not followed", path);
+            snprintf(w.err, sizeof w.err, "it is a symbolic link, which is not followed");
         else
-            la_warn("cannot open the database %s: %s", path,
-                    w.db ? sqlite3_errmsg(w.db) : "out of memory");
+            wr_fail(&w, "opening it");
         goto out;
     }
     sqlite3_busy_timeout(w.db, WR_BUSY_MS);
@@ -493,5 +495,37 @@ out:
     modules_free(&w.mods);
     free(w.used);
     free(w.live);
+    snprintf(err, errlen, "%s", w.err);
     return rc;
+}
+
+long writer_write(const char *path, const struct la_run_record *run,
+                  const struct la_snap *snap)
+{
+    char err[320], err2[320], fallback[PATH_MAX];
+    const char *tmp = getenv("TMPDIR");
+    long rc;
+
+    if ((rc = wr_try(path, run, snap, err, sizeof err)) >= 0)
+        return rc;
+    /* Keep what can be kept: the same run in a file of its own. */
+    snprintf(fallback, sizeof fallback, "%s/leakaudit-%ld.db",
+             tmp && tmp[0] == '/' ? tmp : "/tmp", (long)run->pid);
+    if (strcmp(fallback, path) == 0) {
+        la_warn("cannot write the run to %s: %s", path, err);
+        return -1;
+    }
+    /* In a shared directory, a file someone else made there is not ours to
+     * write into. */
+    struct stat st;
+    if (lstat(fallback, &st) == 0 && st.st_uid != geteuid()) {
+        la_warn("cannot write the run to %s: %s (nor to %s: it belongs to another user)",
+                path, err, fallback);
+        return -1;
+    }
+    if ((rc = wr_try(fallback, run, snap, err2, sizeof err2)) >= 0)
+        la_warn("cannot write the run to %s: %s; written to %s instead", path, err, fallback);
+    else
+        la_warn("cannot write the run to %s: %s (nor to %s: %s)", path, err, fallback, err2);
+    return -1;
 }

@@ -28,7 +28,9 @@ struct la_run_record {
  * blocks; NULL when no snapshot could be taken), the stacks, the marks and
  * the loaded modules into the database at PATH (created if missing).  Returns the new
  * run's id; or -1 after one warning line, with the database unchanged (an
- * unreadable file, another schema version, a write error).
+ * unreadable file, another schema version, a write error).  Then the run
+ * goes to $TMPDIR/leakaudit-PID.db (/tmp without TMPDIR) if it can, and the
+ * warning names that file.
  */
 LA_HIDDEN long writer_write(const char *path, const struct la_run_record *run,
                             const struct la_snap *snap);

@@ -141,12 +141,14 @@ check_eq "a bad LEAKAUDIT_DEPTH: one warning line" "$(wc -l < "$WORK/bd.err")" 1
 check_grep "a bad LEAKAUDIT_DEPTH: the warning names it" \
     "^leakaudit: LEAKAUDIT_DEPTH has an invalid value 'lots'" "$WORK/bd.err"
 check_eq "a bad LEAKAUDIT_DEPTH: the default is used" "$(q "$db" 'SELECT depth FROM runs')" 32
-under /nonexistent/dir/x.db "$PROGS/exits" return 4 > "$WORK/nd.out" 2> "$WORK/nd.err"
+under /nonexistent/dir/x.db env TMPDIR="$WORK" "$PROGS/exits" return 4 > "$WORK/nd.out" 2> "$WORK/nd.err"
 check_eq "an unwritable database: the program's status and output stand" \
     "$?:$(cat "$WORK/nd.out")" "4:mode return"
 check_eq "an unwritable database: one warning line" "$(wc -l < "$WORK/nd.err")" 1
 check_grep "an unwritable database: the warning names the file" \
-    "^leakaudit: cannot open the database /nonexistent/dir/x.db" "$WORK/nd.err"
+    "^leakaudit: cannot write the run to /nonexistent/dir/x.db: opening it: unable to open database file; written to $WORK/leakaudit-[0-9]+.db instead$" "$WORK/nd.err"
+check_eq "an unwritable database: the run kept in the fallback file the warning names" \
+    "$(q "$(sed -n 's/.*; written to \(.*\) instead$/\1/p' "$WORK/nd.err")" 'SELECT count(*), max(exit_code) FROM runs')" "1|4"
 
 # The README's environment table is a copy of preload/options.def.
 "$top_srcdir/tools/options-table" "$top_srcdir/preload/options.def" > "$WORK/table.md"

@@ -175,7 +175,20 @@ START_TEST(other_version_refused)
     sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
     ck_assert_int_eq(rp_db_read(dbpath, &all, &db, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "schema version 99") != NULL, "%s", err);
-    ck_assert_int_eq(write_run(&rec), -1); /* not mixed in */
+    /* Not mixed in: the run goes to the fallback file instead. */
+    char dir[] = "/tmp/la-fallback-XXXXXX", fb[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    setenv("TMPDIR", dir, 1);
+    ck_assert_int_eq(write_run(&rec), -1);
+    unsetenv("TMPDIR");
+    snprintf(fb, sizeof fb, "%s/leakaudit-%d.db", dir, rec.pid);
+    struct rp_filter one = { .run = -1 };
+    ck_assert_int_eq(rp_db_read(fb, &one, &db, err, sizeof err), 0);
+    ck_assert_uint_eq(db.nruns, 1);
+    ck_assert_int_eq(db.runs[0].pid, 4242);
+    rp_db_free(&db);
+    unlink(fb);
+    rmdir(dir);
 }
 END_TEST
 
