@@ -181,7 +181,7 @@ START_TEST(other_version_refused)
     setenv("TMPDIR", dir, 1);
     ck_assert_int_eq(write_run(&rec), -1);
     unsetenv("TMPDIR");
-    snprintf(fb, sizeof fb, "%s/leakaudit-%d.db", dir, rec.pid);
+    snprintf(fb, sizeof fb, "%s/leakaudit-%ld.db", dir, rec.pid);
     struct rp_filter one = { .run = -1 };
     ck_assert_int_eq(rp_db_read(fb, &one, &db, err, sizeof err), 0);
     ck_assert_uint_eq(db.nruns, 1);
