@@ -74,4 +74,39 @@ check_eq "sh pipeline: a run per process (sh, seq, sort, tail)" \
     "$(q "$WORK/sh.db" 'SELECT count(*) FROM runs')" 4
 check_eq "sh pipeline: sound" "$(q "$WORK/sh.db" 'PRAGMA integrity_check')" ok
 
+# ---- a corpus of everyday programs ------------------------------------------------------
+# corpus NAME STATUS COMMAND...: byte-identical stdout and the same status
+# (STATUS) bare and under the shim, and a sound database whose runs are all
+# complete.  Prints a table row (runs, blocks still live at exit).
+corpus() {
+    name=$1; want=$2; shift 2
+    same_output "$name" "$@"
+    rm -f "$WORK/c.db"
+    under "$WORK/c.db" "$@" > /dev/null 2>&1
+    st=$?
+    check_eq "$name: status $want, database sound, every run complete" \
+        "$st|$(q "$WORK/c.db" 'PRAGMA integrity_check')|$(q "$WORK/c.db" 'SELECT count(*) > 0 AND count(*) = sum(complete) FROM runs')" \
+        "$want|ok|1"
+    echo "# corpus: $name | status $st | $(q "$WORK/c.db" 'SELECT count(*) FROM runs') runs | $(q "$WORK/c.db" 'SELECT count(*) FROM blocks') blocks live at exit"
+}
+seq 1 200000 | sed 's/$/ lorem ipsum dolor/' > "$WORK/big.txt"
+printf 'a\nb\nc\n' > "$WORK/one.txt"; printf 'a\nB\nc\nd\n' > "$WORK/two.txt"
+printf 'all: out.txt\nout.txt: one.txt\n\tsort -r one.txt > out.txt\n\tcat out.txt\n' > "$WORK/Makefile"
+printf 'int sq(int x) { return x * x; }\nint main(void) { return sq(3) - 9; }\n' > "$WORK/prog.c"
+printf 'for i in $(seq 1 300); do s="$s$i,"; done; echo "${#s}"; f() { echo "$1$1"; }; f ab; exit 4\n' > "$WORK/script.sh"
+corpus "perl" 0 perl -e 'my %h; $h{$_ % 1000} .= "x" for 1..200000; print join(",", map { length $h{$_} } 0..9), "\n"'
+corpus "bash script" 4 bash "$WORK/script.sh"
+corpus "awk" 0 awk '{ n[$1 % 7]++ } END { for (k = 0; k < 7; k++) print k, n[k] }' "$WORK/big.txt"
+corpus "sort, a 200,000-line file" 0 sort -t ' ' -k1,1nr "$WORK/big.txt"
+corpus "sed" 0 sed -n 's/^\([0-9]*7\) lorem/\1 LOREM/p' "$WORK/big.txt"
+corpus "grep, no match (status 1)" 1 grep -c 'not there at all' "$WORK/big.txt"
+corpus "diff (status 1)" 1 diff "$WORK/one.txt" "$WORK/two.txt"
+corpus "find" 0 find "$top_srcdir/tests/programs" -name '*.c' -newer "$top_srcdir/tests/lib.sh" -o -name 'leaks.c' -print
+corpus "tar and gzip round trip" 0 sh -c "cd '$top_srcdir' && tar -cf - tests/programs | gzip -c | gzip -dc | tar -tf - | sort"
+corpus "xz round trip" 0 sh -c "xz -c '$WORK/big.txt' | xz -dc | cksum"
+corpus "openssl digest and cipher round trip" 0 sh -c "openssl dgst -sha256 -r '$WORK/big.txt' | cut -c1-64; openssl enc -aes-256-cbc -pbkdf2 -pass pass:k -in '$WORK/one.txt' | openssl enc -d -aes-256-cbc -pbkdf2 -pass pass:k"
+corpus "make" 0 make -s -C "$WORK" -B
+corpus "gcc compiling and linking a file" 0 gcc -O2 -o "$WORK/prog" "$WORK/prog.c"
+corpus "the program gcc built" 0 "$WORK/prog"
+
 finish
