@@ -36,11 +36,11 @@ prog: $(SRCS:.c=.o)
 %.o: %.c
 	$(CC) -O1 -c -o $@ $<
 MK
-make -s -C "$proj" -j4 > "$WORK/make.bare" 2>&1
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$proj" -j4 > "$WORK/make.bare" 2>&1
 bare=$?
 rm -f "$proj"/*.o "$proj/prog"
 db=$WORK/make.db
-under "$db" make -s -C "$proj" -j4 > "$WORK/make.shim" 2>&1
+under "$db" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$proj" -j4 > "$WORK/make.shim" 2>&1
 check_eq "make -j4 of 17 files under the shim: same status and output" \
     "$?:$(cat "$WORK/make.shim")" "$bare:$(cat "$WORK/make.bare")"
 check "... and the program it built runs" "$proj/prog"

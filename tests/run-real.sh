@@ -105,7 +105,7 @@ corpus "find" 0 find "$top_srcdir/tests/programs" -name '*.c' -newer "$top_srcdi
 corpus "tar and gzip round trip" 0 sh -c "cd '$top_srcdir' && tar -cf - tests/programs | gzip -c | gzip -dc | tar -tf - | sort"
 corpus "xz round trip" 0 sh -c "xz -c '$WORK/big.txt' | xz -dc | cksum"
 corpus "openssl digest and cipher round trip" 0 sh -c "openssl dgst -sha256 -r '$WORK/big.txt' | cut -c1-64; openssl enc -aes-256-cbc -pbkdf2 -pass pass:k -in '$WORK/one.txt' | openssl enc -d -aes-256-cbc -pbkdf2 -pass pass:k"
-corpus "make" 0 make -s -C "$WORK" -B
+corpus "make" 0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$WORK" -B
 corpus "gcc compiling and linking a file" 0 gcc -O2 -o "$WORK/prog" "$WORK/prog.c"
 corpus "the program gcc built" 0 "$WORK/prog"
 
