@@ -52,14 +52,14 @@ static int wr_exec(struct wr *w, const char *sql, const char *what)
                ? 0 : wr_fail(w, what);
 }
 
-/* Prepares SQL into *ST.  Returns 0 or -1 (warned). */
+/* Prepares SQL into *ST.  Returns 0 or -1 (the reason in W->err). */
 static int wr_prepare(struct wr *w, const char *sql, sqlite3_stmt **st)
 {
     return sqlite3_prepare_v2(w->db, sql, -1, st, NULL) == SQLITE_OK
                ? 0 : wr_fail(w, "preparing a statement");
 }
 
-/* Steps a fully bound statement once and resets it.  0 or -1 (warned). */
+/* Steps a fully bound statement once and resets it.  0 or -1 (the reason in W->err). */
 static int wr_step(struct wr *w, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
@@ -86,7 +86,7 @@ struct wr_rows {
 };
 
 /* Prepares "HEAD VALUES (?,...)" for WR_ROWS rows and for one, of NCOLS
- * columns.  0 or -1 (warned). */
+ * columns.  0 or -1 (the reason in W->err). */
 static int wr_rows_open(struct wr *w, struct wr_rows *r, const char *head, int ncols,
                         const char *what)
 {
@@ -132,7 +132,7 @@ static void wr_row_null(struct wr_rows *r, int c)
     r->null[r->n] |= (uint16_t)(1u << c);
 }
 
-/* Inserts the rows held.  0 or -1 (warned). */
+/* Inserts the rows held.  0 or -1 (the reason in W->err). */
 static int wr_rows_flush(struct wr *w, struct wr_rows *r)
 {
     sqlite3_stmt *st = r->n == WR_ROWS ? r->many : r->one;
@@ -154,7 +154,7 @@ static int wr_rows_flush(struct wr *w, struct wr_rows *r)
     return 0;
 }
 
-/* Ends the row wr_row gave.  0 or -1 (warned). */
+/* Ends the row wr_row gave.  0 or -1 (the reason in W->err). */
 static int wr_row_done(struct wr *w, struct wr_rows *r)
 {
     return ++r->n == WR_ROWS ? wr_rows_flush(w, r) : 0;

@@ -49,6 +49,12 @@ under() {
     LEAKAUDIT_OUTPUT=$db LD_PRELOAD=$SHIM "$@"
 }
 
+# fallback FILE: the fallback database named by the shim's warning in FILE
+# ("...; written to PATH instead").
+fallback() {
+    sed -n 's/.*; written to \(.*\) instead$/\1/p' "$1"
+}
+
 # q DB SQL: one query, values separated by |.
 q() {
     "$SQLITE3" -batch -noheader "$1" "$2"

@@ -5,11 +5,6 @@
 # can still go (the fallback file the warning names).
 . "$top_srcdir/tests/lib.sh"
 
-# fallback FILE: the fallback database named by the warning in FILE.
-fallback() {
-    sed -n 's/.*; written to \(.*\) instead$/\1/p' "$1"
-}
-
 # ---- the output path holds a file that is not a database -----------------------------
 echo "not a database" > "$WORK/text.db"
 under "$WORK/text.db" env TMPDIR="$WORK" "$PROGS/exits" return 5 > "$WORK/o" 2> "$WORK/e"

@@ -148,7 +148,7 @@ check_eq "an unwritable database: one warning line" "$(wc -l < "$WORK/nd.err")" 
 check_grep "an unwritable database: the warning names the file" \
     "^leakaudit: cannot write the run to /nonexistent/dir/x.db: opening it: unable to open database file; written to $WORK/leakaudit-[0-9]+.db instead$" "$WORK/nd.err"
 check_eq "an unwritable database: the run kept in the fallback file the warning names" \
-    "$(q "$(sed -n 's/.*; written to \(.*\) instead$/\1/p' "$WORK/nd.err")" 'SELECT count(*), max(exit_code) FROM runs')" "1|4"
+    "$(q "$(fallback "$WORK/nd.err")" 'SELECT count(*), max(exit_code) FROM runs')" "1|4"
 
 # The README's environment table is a copy of preload/options.def.
 "$top_srcdir/tools/options-table" "$top_srcdir/preload/options.def" > "$WORK/table.md"
