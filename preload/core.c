@@ -17,12 +17,15 @@
 #include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "bootstrap.h"
@@ -34,6 +37,7 @@
 #include "scan.h"
 #include "stackcache.h"
 #include "seqbatch.h"
+#include "signals.h"
 #include "stackdepot.h"
 #include "threads.h"
 #include "writer.h"
@@ -57,6 +61,8 @@ static struct {
     int (*start_main)(int (*)(int, char **, char **), int, char **,
                       void (*)(void), void (*)(void), void (*)(void), void *);
     int (*pthread_create)(void *, const void *, void *(*)(void *), void *);
+    la_sigaction_fn sigaction;
+    int (*dlclose)(void *);
 } real;
 
 static int la_state = ST_UNSTARTED;
@@ -95,6 +101,20 @@ static double la_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Checkpoints (further down). */
+static pid_t la_ckpt_pid;   /* the checkpoint child not yet reaped */
+static int64_t la_ckpt_due; /* CLOCK_MONOTONIC_COARSE nanoseconds */
+static int la_ckpt_warned;
+static LA_TLS unsigned t_ckpt_tick;
+
+static int64_t la_mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* ---- start ------------------------------------------------------------ */
 
 #define LA_RESOLVE(field, name)                                              \
@@ -121,6 +141,8 @@ static void la_resolve(void)
     LA_RESOLVE(exit_now[1], "_Exit");
     LA_RESOLVE(start_main, "__libc_start_main");
     LA_RESOLVE(pthread_create, "pthread_create");
+    LA_RESOLVE(sigaction, "sigaction");
+    LA_RESOLVE(dlclose, "dlclose");
 }
 
 /* The address range of the shim's own image, from its ELF header in
@@ -186,6 +208,7 @@ static LA_NOINLINE int la_start(void)
     la_set_output();
     la_pid = getpid();
     la_start_time = la_now();
+    la_ckpt_due = la_mono_ns() + (int64_t)la_opt.checkpoint * 1000000000;
     t_guard = 0;
     if (getauxval(AT_SECURE)) {
         /* setuid/setgid: read no path from the environment, write nothing. */
@@ -262,6 +285,8 @@ static inline uint64_t la_seq(void)
     return t_seq++;
 }
 
+static void la_checkpoint_tick(void);
+
 /* Records the new block P of SIZE bytes (P may be NULL: nothing to do),
  * allocated by the program's call RA/CFA. */
 static void la_record(void *p, size_t size, uint32_t mark, LA_CALLER_ARGS)
@@ -281,6 +306,8 @@ static void la_record(void *p, size_t size, uint32_t mark, LA_CALLER_ARGS)
         la_degrade("the table of live blocks");
         return;
     }
+    if (LA_UNLIKELY(la_opt.checkpoint))
+        la_checkpoint_tick();
 }
 
 /* ---- the malloc family ------------------------------------------------ */
@@ -332,8 +359,12 @@ void *la_malloc(size_t n, LA_CALLER_ARGS)
 
 void la_free(void *p)
 {
-    if (!p || boot_owns(p))
+    if (!p)
         return;
+    if (boot_owns(p)) {
+        boot_free(p);
+        return;
+    }
     if (!la_enter_free()) {
         void (*f)(void *) = REAL(free);
         if (f)
@@ -370,8 +401,10 @@ static void *la_realloc_boot(void *old, size_t n)
     size_t have = boot_size(old);
     void *p = la_malloc(n, 0, 0);
 
-    if (p)
+    if (p) {
         memcpy(p, old, have < n ? have : n);
+        boot_free(old);
+    }
     return p;
 }
 
@@ -397,12 +430,21 @@ static void *la_realloc_common(void *old, size_t n, size_t m, int array,
             return fa(old, n, m);
         if (!array && f)
             return f(old, n);
-        /* Only while starting, when no block but the arena's exists. */
+        /* Only while starting (no block but the arena's exists yet) and
+         * in a snapshot child, where libc's blocks are copied out and
+         * never given back. */
         if (array && m && n > SIZE_MAX / m) {
             errno = ENOMEM;
             return NULL;
         }
-        return boot_alloc(16, array ? n * m : n);
+        size_t size = array ? n * m : n;
+        void *p = boot_alloc(16, size);
+        size_t (*usable)(void *) = REAL(malloc_usable_size);
+        if (p && old && usable) {
+            size_t have = usable(old);
+            memcpy(p, old, have < size ? have : size);
+        }
+        return p;
     }
     struct la_block ob;
     int had = old && lt_remove((uintptr_t)old, &ob);
@@ -592,10 +634,238 @@ static void la_fork_child(void)
     sd_reset_counters();
     sc_fork_child();
     la_exit_known = 0;
+    la_ckpt_pid = 0; /* the parent's to reap */
+    la_ckpt_due = la_mono_ns() + (int64_t)la_opt.checkpoint * 1000000000;
     t_guard--;
 }
 
 /* ---- the end ---------------------------------------------------------- */
+
+/*
+ * Takes the snapshot, scans it and writes the run, ended for REASON (by
+ * signal SIG, or 0).  S is the state recording was in, PPID the process's
+ * parent, SP where the live part of the ending thread's stack starts (0:
+ * here).  The common end of la_finish and of a snapshot child.
+ */
+static void la_write_run(const char *reason, int sig, int s, long ppid,
+                         uintptr_t sp)
+{
+    struct la_run_record rec;
+    struct la_snap snap;
+    struct la_modules mods;
+    char exe[PATH_MAX];
+    ssize_t n;
+    /* Callee-saved registers, spilled where the stack scan sees them. */
+    jmp_buf regs;
+
+    /* This frame lies above where the stack scan starts: no stale bytes
+     * from earlier, deeper calls may stay in its buffers. */
+    memset(exe, 0, sizeof exe);
+    sc_flush_all();
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    rec = (struct la_run_record){
+        .pid = la_pid, .ppid = ppid, .exe = n > 0 ? exe : NULL,
+        .cwd = la_cwd[0] ? la_cwd : NULL, .session = la_opt.session,
+        .argv = la_argv, .argc = la_argc,
+        .start_time = la_start_time, .end_time = la_now(),
+        .end_reason = reason, .has_exit_code = la_exit_known && !sig,
+        .exit_code = la_exit_code, .signal = sig,
+        .checkpoints = la_opt.checkpoint > 0, .depth = la_opt.depth,
+        .complete = s == ST_RECORDING, .first_seq = la_first_seq,
+        .stack_hits = sc_hits(), .stack_unwinds = sc_unwinds(),
+        .stack_mismatches = sc_mismatches(),
+    };
+    setjmp(regs);
+    struct la_scan_opts so = {
+        .scan = (int)la_opt.scan, .sp = sp ? sp : (uintptr_t)&regs,
+        .first_seq = la_first_seq, .in_doubt = s == ST_DEGRADED,
+        .self_lo = la_text_lo, .self_hi = la_text_hi,
+    };
+    if (modules_collect(&mods) != 0)
+        rec.modules_error = errno ? errno : ENOMEM;
+    uintptr_t at_base = getauxval(AT_BASE);
+    long ld = at_base ? modules_by_base(&mods, at_base) : -1;
+    if (ld >= 0) {
+        so.loader_lo = mods.v[ld].start;
+        so.loader_hi = mods.v[ld].end;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (snap_take(&snap) == 0) {
+        snap_classify(&snap, &so);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        rec.scan_seconds = (double)(t1.tv_sec - t0.tv_sec) +
+                           (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        writer_write(la_output, &rec, &snap, &mods);
+        snap_free(&snap);
+    } else {
+        la_warn("out of memory for the exit-time snapshot: the run is "
+                "written without its blocks");
+        rec.complete = 0;
+        writer_write(la_output, &rec, NULL, &mods);
+    }
+    modules_free(&mods);
+}
+
+/* ---- snapshot children -------------------------------------------------- */
+
+/*
+ * A crash and a checkpoint write the run from a copy of the process: a
+ * child made with clone() and no exit signal (the program's wait() never
+ * sees it and no SIGCHLD arrives), with one thread.  Locks that other
+ * threads held when it was made stay held there: the child resets the
+ * shim's own, serves every allocation from the private heap
+ * (bootstrap.h) instead of libc's malloc, runs on a stack of its own, and
+ * is killed by SIGALRM if it still does not finish (SQLite's mutexes).
+ */
+#define LA_CHILD_SECONDS 60
+#define LA_CHILD_STACK (8ul << 20)
+
+static struct {
+    const char *reason;
+    int sig, state;
+    long ppid;
+    uintptr_t sp;
+} la_child;
+
+static void la_child_main(void)
+{
+    la_write_run(la_child.reason, la_child.sig, la_child.state, la_child.ppid,
+                 la_child.sp);
+}
+
+static __attribute__((noreturn)) void la_child_run(void)
+{
+    static ucontext_t back, run;
+
+    sig_child_defaults(REAL(sigaction));
+    alarm(LA_CHILD_SECONDS);
+    lt_reset_locks();
+    sd_reset_lock();
+    marks_reset_lock();
+    threads_reset_lock();
+    sc_reset_lock();
+    modules_reset_lock();
+    la_pages_reset_lock();
+    if (boot_private() != 0) {
+        la_warn("no address space left for writing the %s run", la_child.reason);
+        syscall(SYS_exit_group, 1);
+    }
+    /* libc's allocator is forgotten: the hooks fall back to boot_alloc. */
+    __atomic_store_n(&real.malloc, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.free, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.calloc, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.realloc, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.reallocarray, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.posix_memalign, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.aligned_alloc, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.memalign, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.valloc, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&real.pvalloc, NULL, __ATOMIC_RELEASE);
+    void *stack = la_pages(LA_CHILD_STACK);
+    if (stack && getcontext(&run) == 0) {
+        run.uc_stack.ss_sp = stack;
+        run.uc_stack.ss_size = LA_CHILD_STACK;
+        run.uc_link = &back;
+        makecontext(&run, la_child_main, 0);
+        swapcontext(&back, &run);
+    } else {
+        la_child_main();
+    }
+    syscall(SYS_exit_group, 0);
+    __builtin_unreachable();
+}
+
+/*
+ * Makes the snapshot child that writes the run ended for REASON (by signal
+ * SIG, or 0), recording having been in state S.  Returns its pid, or -1
+ * with errno.
+ */
+static LA_NOINLINE pid_t la_snapshot(const char *reason, int sig, int s)
+{
+    /* This thread's registers, spilled on its stack above the point from
+     * which the child scans it. */
+    jmp_buf regs;
+
+    setjmp(regs);
+    la_child.reason = reason;
+    la_child.sig = sig;
+    la_child.state = s;
+    la_child.ppid = getppid();
+    la_child.sp = (uintptr_t)&regs;
+    long pid = syscall(SYS_clone, 0ul, 0ul, 0ul, 0ul, 0ul);
+    if (pid == 0)
+        la_child_run();
+    return (pid_t)pid;
+}
+
+/* Waits for the snapshot child PID (with WNOHANG: only looks), which
+ * writes WHAT.  Returns 1 once it has ended (with a warning when it was
+ * killed), 0 while it runs. */
+static int la_reap(pid_t pid, int flags, const char *what)
+{
+    int st;
+    pid_t r;
+
+    do
+        r = waitpid(pid, &st, flags | __WALL);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+        return 0;
+    if (r == pid && WIFSIGNALED(st)) {
+        if (WTERMSIG(st) == SIGALRM)
+            la_warn("%s was not written: writing it took more than %d s",
+                    what, LA_CHILD_SECONDS);
+        else
+            la_warn("%s was not written: the process writing it died of "
+                    "signal %d", what, WTERMSIG(st));
+    }
+    return 1;
+}
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+/* Waits for the last checkpoint's child: the final run replaces its run. */
+static void la_checkpoint_wait(void)
+{
+    pid_t last = __atomic_exchange_n(&la_ckpt_pid, 0, __ATOMIC_ACQ_REL);
+
+    if (last > 0)
+        la_reap(last, 0, "a checkpoint");
+}
+
+/*
+ * On every recorded allocation while checkpoints are on: every 256th
+ * looks at the clock, and the thread that finds one due takes it, unless
+ * the last one is still being written.
+ */
+static LA_NOINLINE void la_checkpoint_tick(void)
+{
+    if (++t_ckpt_tick & 255)
+        return;
+    int64_t now = la_mono_ns(), due = __atomic_load_n(&la_ckpt_due, __ATOMIC_RELAXED);
+    if (now < due ||
+        !__atomic_compare_exchange_n(&la_ckpt_due, &due,
+                                     now + (int64_t)la_opt.checkpoint * 1000000000,
+                                     0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return;
+    pid_t last = __atomic_exchange_n(&la_ckpt_pid, 0, __ATOMIC_ACQ_REL);
+    if (last > 0 && !la_reap(last, WNOHANG, "a checkpoint")) {
+        __atomic_store_n(&la_ckpt_pid, last, __ATOMIC_RELEASE);
+        return;
+    }
+    int s = la_load_state();
+    if (s != ST_RECORDING && s != ST_DEGRADED)
+        return;
+    pid_t pid = la_snapshot("checkpoint", 0, s);
+    if (pid > 0)
+        __atomic_store_n(&la_ckpt_pid, pid, __ATOMIC_RELEASE);
+    else if (!__atomic_exchange_n(&la_ckpt_warned, 1, __ATOMIC_RELAXED))
+        la_warn("cannot take a checkpoint: %s", strerror(errno));
+}
+
+/* ---- the end of a run ------------------------------------------------------- */
 
 /*
  * Writes this process's run once.  Does nothing in a vfork child (it shares
@@ -603,13 +873,6 @@ static void la_fork_child(void)
  */
 static void la_finish(const char *reason)
 {
-    struct la_run_record rec;
-    struct la_snap snap;
-    char exe[PATH_MAX];
-    ssize_t n;
-    /* Callee-saved registers, spilled where the stack scan sees them. */
-    jmp_buf regs;
-
     if (la_load_state() == ST_UNSTARTED || getpid() != la_pid)
         return;
     if (__atomic_exchange_n(&la_finished, 1, __ATOMIC_ACQ_REL))
@@ -618,49 +881,78 @@ static void la_finish(const char *reason)
     t_guard++;
     la_set_state(ST_STOPPED);
     if (s == ST_RECORDING || s == ST_DEGRADED) {
-        /* This frame lies above where the stack scan starts: no stale
-         * bytes from earlier, deeper calls may stay in its buffers. */
-        memset(exe, 0, sizeof exe);
-        sc_flush_all();
-        n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        rec = (struct la_run_record){
-            .pid = la_pid, .ppid = getppid(), .exe = n > 0 ? exe : NULL,
-            .cwd = la_cwd[0] ? la_cwd : NULL, .session = la_opt.session,
-            .argv = la_argv, .argc = la_argc,
-            .start_time = la_start_time, .end_time = la_now(),
-            .end_reason = reason, .has_exit_code = la_exit_known,
-            .exit_code = la_exit_code, .depth = la_opt.depth,
-            .complete = s == ST_RECORDING, .first_seq = la_first_seq,
-            .stack_hits = sc_hits(), .stack_unwinds = sc_unwinds(),
-            .stack_mismatches = sc_mismatches(),
-        };
-        setjmp(regs);
-        struct la_scan_opts so = {
-            .scan = (int)la_opt.scan, .sp = (uintptr_t)&regs,
-            .first_seq = la_first_seq,
-            .self_lo = la_text_lo, .self_hi = la_text_hi,
-        };
-        uintptr_t at_base = getauxval(AT_BASE);
-        if (at_base)
-            modules_range(at_base, &so.loader_lo, &so.loader_hi);
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        if (snap_take(&snap) == 0) {
-            snap_classify(&snap, &so);
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            rec.scan_seconds = (double)(t1.tv_sec - t0.tv_sec) +
-                               (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-            writer_write(la_output, &rec, &snap);
-            snap_free(&snap);
-        } else {
-            la_warn("out of memory for the exit-time snapshot: the run is "
-                    "written without its blocks");
-            rec.complete = 0;
-            writer_write(la_output, &rec, NULL);
-        }
+        la_checkpoint_wait();
+        la_write_run(reason, 0, s, getppid(), 0);
     }
     t_guard--;
+}
+
+static pid_t la_crash_tid;
+
+/*
+ * The process is about to die of SIG (signals.h calls this from its
+ * handler).  Only the snapshot child does anything that may take a lock;
+ * this thread waits for it, within the child's time limit.  A second
+ * thread dying meanwhile waits for the first to end the process.
+ */
+static void la_crash(int sig)
+{
+    pid_t me = (pid_t)syscall(SYS_gettid), first = 0;
+    char what[64];
+
+    if (!__atomic_compare_exchange_n(&la_crash_tid, &first, me, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (first == me)
+            return; /* a fault while recording the first one: die now */
+        for (;;) {
+            struct timespec ms = { 0, 1000000 };
+            nanosleep(&ms, NULL);
+        }
+    }
+    int s = la_load_state();
+    if (getpid() != la_pid || (s != ST_RECORDING && s != ST_DEGRADED) ||
+        __atomic_exchange_n(&la_finished, 1, __ATOMIC_ACQ_REL))
+        return;
+    t_guard++;
+    la_set_state(ST_STOPPED);
+    la_checkpoint_wait();
+    snprintf(what, sizeof what, "the run that dies of signal %d", sig);
+    pid_t pid = la_snapshot("signal", sig, s);
+    if (pid < 0)
+        la_warn("%s was not written: no process to write it (%s)", what,
+                strerror(errno));
+    else
+        la_reap(pid, 0, what);
+    t_guard--;
+}
+
+/* ---- signals and unloads ---------------------------------------------------- */
+
+int la_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (!REAL(sigaction))
+        la_start();
+    return sig_sigaction(real.sigaction, sig, act, old);
+}
+
+void (*la_signal(int sig, void (*handler)(int)))(int)
+{
+    if (!REAL(sigaction))
+        la_start();
+    return sig_signal(real.sigaction, sig, handler);
+}
+
+int la_dlclose(void *handle)
+{
+    if (!REAL(dlclose))
+        la_start();
+    int s = la_load_state();
+    if (s == ST_RECORDING || s == ST_DEGRADED) {
+        t_guard++;
+        modules_note(); /* what goes away now is still known at the end */
+        t_guard--;
+    }
+    return real.dlclose(handle);
 }
 
 void la_exit(int status)
@@ -739,6 +1031,8 @@ __attribute__((constructor(101))) static void la_constructor(int argc,
     la_keep_argv(argc, argv);
     pthread_atfork(la_fork_prepare, la_fork_parent, la_fork_child);
     threads_init();
+    if (la_opt.crash && REAL(sigaction))
+        sig_init(real.sigaction, la_crash);
     t_guard--;
 }
 

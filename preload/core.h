@@ -29,6 +29,16 @@ LA_HIDDEN size_t la_malloc_usable_size(void *p);
 LA_HIDDEN int la_pthread_create(void *thread, const void *attr,
                                 void *(*fn)(void *), void *arg);
 
+/* sigaction() and signal(): the program's view of the fatal signals
+ * (signals.h). */
+struct sigaction;
+LA_HIDDEN int la_sigaction(int sig, const struct sigaction *act,
+                           struct sigaction *old);
+LA_HIDDEN void (*la_signal(int sig, void (*handler)(int)))(int);
+
+/* dlclose(): the objects about to go are noted first (modules.h). */
+LA_HIDDEN int la_dlclose(void *handle);
+
 /* leak_mark(), as in leakaudit.h. */
 LA_HIDDEN int la_mark(const void *ptr, const char *why, LA_CALLER_ARGS);
 

@@ -3,8 +3,10 @@
  * forwards to the core (core.c); the logic lives there, once.  These and
  * leak_mark are the only symbols the library exports.
  */
+#include <dlfcn.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -26,6 +28,10 @@ LA_EXPORT void *pvalloc(size_t n) { return la_pvalloc(n, LA_CALLER); }
 LA_EXPORT size_t malloc_usable_size(void *p) { return la_malloc_usable_size(p); }
 
 LA_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg) { return la_pthread_create(t, a, fn, arg); }
+
+LA_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) { return la_sigaction(sig, act, old); }
+LA_EXPORT sighandler_t signal(int sig, sighandler_t h) { return la_signal(sig, h); }
+LA_EXPORT int dlclose(void *handle) { return la_dlclose(handle); }
 
 LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, why, LA_CALLER); }
 

@@ -6,8 +6,12 @@
  * few and large: a linear list under a spinlock is enough.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -31,10 +35,10 @@ static void pg_release(void)
     __atomic_store_n(&pg_lock, 0, __ATOMIC_RELEASE);
 }
 
-static void *pg_map(size_t bytes)
+static void *pg_map(size_t bytes, int flags)
 {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
@@ -44,7 +48,7 @@ static int pg_add(void *p, size_t bytes)
 {
     if (pg_count == pg_cap) {
         size_t ncap = pg_cap ? pg_cap * 2 : 256;
-        struct pg_range *n = pg_map(ncap * sizeof *n);
+        struct pg_range *n = pg_map(ncap * sizeof *n, 0);
         if (!n)
             return -1;
         for (size_t i = 0; i < pg_count; i++)
@@ -73,13 +77,14 @@ static size_t pg_round(size_t bytes)
     return (bytes + 4095) & ~(size_t)4095;
 }
 
-void *la_pages(size_t bytes)
+/* Pages mapped with FLAGS added, and listed. */
+static void *pg_get(size_t bytes, int flags)
 {
     int saved = errno;
     void *p;
 
     bytes = pg_round(bytes);
-    p = pg_map(bytes);
+    p = pg_map(bytes, flags);
 
     if (p) {
         pg_acquire();
@@ -91,6 +96,16 @@ void *la_pages(size_t bytes)
     }
     errno = saved;
     return p;
+}
+
+void *la_pages(size_t bytes)
+{
+    return pg_get(bytes, 0);
+}
+
+void *la_pages_reserve(size_t bytes)
+{
+    return pg_get(bytes, MAP_NORESERVE);
 }
 
 void la_pages_free(void *p, size_t bytes)
@@ -131,4 +146,100 @@ size_t la_pages_list(uintptr_t (*out)[2], size_t cap)
     pg_release();
     qsort(out, n < cap ? n : cap, sizeof *out, pg_cmp);
     return n;
+}
+
+void la_pages_reset_lock(void)
+{
+    pg_lock = 0;
+}
+
+size_t la_peek(void *dst, uintptr_t src, size_t len)
+{
+    static int direct; /* process_vm_readv refused: plain copies */
+
+    if (!__atomic_load_n(&direct, __ATOMIC_RELAXED)) {
+        struct iovec l = { dst, len }, r = { (void *)src, len };
+        ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+        if (n >= 0)
+            return (size_t)n;
+        if (errno != ENOSYS && errno != EPERM)
+            return 0;
+        __atomic_store_n(&direct, 1, __ATOMIC_RELAXED);
+    }
+    memcpy(dst, (const void *)src, len);
+    return len;
+}
+
+char *la_read_maps(size_t *cap)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    size_t len = 0;
+    char *text;
+
+    *cap = 1 << 20;
+    if (fd < 0)
+        return NULL;
+    text = la_pages(*cap);
+    while (text) {
+        ssize_t n = read(fd, text + len, *cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (len + 1 == *cap) {
+            char *bigger = la_pages(*cap * 2);
+            if (bigger)
+                memcpy(bigger, text, len);
+            la_pages_free(text, *cap);
+            text = bigger;
+            *cap *= 2;
+        }
+    }
+    close(fd);
+    if (text)
+        text[len] = '\0';
+    return text;
+}
+
+int la_maps_line(const char **cursor, struct la_map *m)
+{
+    const char *line = *cursor;
+    char *end;
+
+    while (*line) {
+        const char *eol = strchr(line, '\n');
+        if (!eol)
+            eol = line + strlen(line);
+        *cursor = *eol ? eol + 1 : eol;
+        m->lo = strtoul(line, &end, 16);
+        if (*end == '-' && end < eol) {
+            m->hi = strtoul(end + 1, &end, 16);
+            while (*end == ' ')
+                end++;
+            memset(m->perms, 0, sizeof m->perms);
+            memcpy(m->perms, end, 4);
+            end += strnlen(end, 4);
+            m->offset = strtoul(end, &end, 16);
+            /* Then the device and the inode; the path is the sixth field. */
+            for (int field = 0; field < 2 && end < eol; field++) {
+                while (*end == ' ')
+                    end++;
+                if (field == 1)
+                    m->inode = strtoul(end, NULL, 10);
+                while (end < eol && *end != ' ')
+                    end++;
+            }
+            while (end < eol && *end == ' ')
+                end++;
+            size_t n = (size_t)(eol - end);
+            if (n >= sizeof m->path)
+                n = sizeof m->path - 1;
+            memcpy(m->path, end, n);
+            m->path[n] = '\0';
+            return 1;
+        }
+        line = *cursor;
+    }
+    return 0;
 }

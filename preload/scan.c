@@ -107,8 +107,6 @@ long snap_find(const struct la_snap *s, uintptr_t p)
 /* ---- reading memory safely --------------------------------------------------- */
 
 struct reader {
-    int direct;     /* process_vm_readv refused: plain copies */
-    pid_t pid;
     char *buf;      /* SCAN_CHUNK bytes */
     uintptr_t wlo;  /* buf holds [wlo, wlo + wlen) */
     size_t wlen;
@@ -119,17 +117,7 @@ struct reader {
 static size_t rd_read(struct reader *r, uintptr_t src, size_t len)
 {
     r->wlen = 0;
-    if (!r->direct) {
-        struct iovec l = { r->buf, len }, rm = { (void *)src, len };
-        ssize_t n = process_vm_readv(r->pid, &l, 1, &rm, 1, 0);
-        if (n >= 0)
-            return (size_t)n;
-        if (errno != ENOSYS && errno != EPERM)
-            return 0;
-        r->direct = 1;
-    }
-    memcpy(r->buf, (const void *)src, len);
-    return len;
+    return la_peek(r->buf, src, len);
 }
 
 /* ---- the traversal ---------------------------------------------------------------- */
@@ -393,44 +381,10 @@ static void scan_mapping(struct walk *w, const struct la_scan_opts *o,
     scan_root_minus(w, lo, hi, tmp);
 }
 
-/* Reads /proc/self/maps whole into pages of the shim.  Returns the text
- * (NUL-terminated) and its mapping size in *CAP, or NULL. */
-static char *read_maps(size_t *cap)
-{
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    size_t len = 0;
-    char *text;
-
-    *cap = 1 << 20;
-    if (fd < 0)
-        return NULL;
-    text = la_pages(*cap);
-    while (text) {
-        ssize_t n = read(fd, text + len, *cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        if (len + 1 == *cap) {
-            char *bigger = la_pages(*cap * 2);
-            if (bigger)
-                memcpy(bigger, text, len);
-            la_pages_free(text, *cap);
-            text = bigger;
-            *cap *= 2;
-        }
-    }
-    close(fd);
-    if (text)
-        text[len] = '\0';
-    return text;
-}
-
 static void scan_roots(struct walk *w, const struct la_scan_opts *o)
 {
     size_t cap, bytes = MAX_SELF_RANGES * sizeof(uintptr_t[2]);
-    char *maps = read_maps(&cap);
+    char *maps = la_read_maps(&cap);
     struct excl self, tmp;
 
     self.r = la_pages(bytes);
@@ -455,31 +409,9 @@ static void scan_roots(struct walk *w, const struct la_scan_opts *o)
     self.n += threads_dead(self.r + self.n, MAX_SELF_RANGES - self.n);
     excl_normalize(&self);
 
-    for (char *line = maps; *line;) {
-        char *eol = strchr(line, '\n');
-        if (eol)
-            *eol = '\0';
-        unsigned long lo, hi;
-        char perms[8] = "", *p = line, *end;
-        lo = strtoul(p, &end, 16);
-        if (*end == '-') {
-            hi = strtoul(end + 1, &end, 16);
-            while (*end == ' ')
-                end++;
-            memcpy(perms, end, 4);
-            /* The path is the sixth field. */
-            for (int field = 0; field < 4 && *end; field++) {
-                while (*end && *end != ' ')
-                    end++;
-                while (*end == ' ')
-                    end++;
-            }
-            scan_mapping(w, o, lo, hi, perms, end, &self, &tmp);
-        }
-        if (!eol)
-            break;
-        line = eol + 1;
-    }
+    struct la_map m;
+    for (const char *cursor = maps; la_maps_line(&cursor, &m);)
+        scan_mapping(w, o, m.lo, m.hi, m.perms, m.path, &self, &tmp);
 out:
     la_pages_free(maps, cap);
     la_pages_free(self.r, bytes);
@@ -513,7 +445,6 @@ void snap_classify(struct la_snap *s, const struct la_scan_opts *o)
     w.hi = s->v[s->n - 1].addr + s->v[s->n - 1].size + 1;
     w.stack = la_pages(s->n * sizeof *w.stack);
     w.rd.buf = la_pages(SCAN_CHUNK);
-    w.rd.pid = getpid();
     if (!o->scan || !w.stack || !w.rd.buf) {
         /* No scan: marked blocks are intentional, the rest lost. */
         for (size_t i = 0; i < s->n; i++) {
@@ -545,10 +476,11 @@ void snap_classify(struct la_snap *s, const struct la_scan_opts *o)
     drain(&w);
     scan_roots(&w, o);
     drain(&w);
-    /* 3. The rest is lost; note the pointers among lost blocks. */
+    /* 3. The rest is lost (or in doubt, reachable); note the pointers
+     * among lost blocks. */
     for (size_t i = 0; i < s->n; i++)
         if (s->cls[i] == LA_UNSEEN)
-            s->cls[i] = LA_LOST;
+            s->cls[i] = o->in_doubt ? LA_REACHABLE : LA_LOST;
     w.edges = 1;
     for (size_t i = 0; i < s->n; i++)
         if (s->cls[i] == LA_LOST)

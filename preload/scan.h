@@ -34,6 +34,9 @@ struct la_scan_opts {
     int scan;                       /* 0: no scan, unmarked blocks are lost */
     uintptr_t sp;                   /* the exiting thread's stack pointer */
     uint64_t first_seq;             /* older blocks were inherited across fork */
+    int in_doubt;                   /* 1: recording stopped early, and blocks
+                                       it missed may hold pointers: what the
+                                       scan does not reach counts as reachable */
     uintptr_t loader_lo, loader_hi; /* the dynamic loader's image */
     uintptr_t self_lo, self_hi;     /* the shim's image */
 };

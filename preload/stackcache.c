@@ -277,11 +277,16 @@ void sc_unlock(void)
     pthread_mutex_unlock(&sc_list_lock);
 }
 
+void sc_reset_lock(void)
+{
+    pthread_mutex_init(&sc_list_lock, NULL);
+}
+
 void sc_fork_child(void)
 {
     struct sc_cache *c = sc_list, *next;
 
-    pthread_mutex_init(&sc_list_lock, NULL);
+    sc_reset_lock();
     /* Only the forking thread goes on; the others' caches are dropped,
      * and counts made before the fork are the parent's. */
     for (; c; c = next) {

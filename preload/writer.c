@@ -30,7 +30,7 @@ struct wr {
     sqlite3_int64 run;
     const struct la_run_record *rec;
     const struct la_snap *snap;
-    struct la_modules mods;
+    const struct la_modules *mods;
     unsigned char *used;      /* bitmap over stack ids to write */
     uint64_t *live;           /* blocks still allocated, per stack id */
     uint64_t blocks, bytes;
@@ -220,7 +220,7 @@ static int wr_run(struct wr *w)
                    "INSERT INTO runs(pid, ppid, exe, cwd, session, start_time,"
                    " end_time, end_reason, exit_code, signal, depth, complete,"
                    " scan, blocks, bytes, shim_version)"
-                   " VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,0,0,?)", &st) != 0)
+                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,?)", &st) != 0)
         return -1;
     sqlite3_bind_int64(st, 1, r->pid);
     sqlite3_bind_int64(st, 2, r->ppid);
@@ -234,10 +234,14 @@ static int wr_run(struct wr *w)
         sqlite3_bind_int(st, 9, r->exit_code);
     else
         sqlite3_bind_null(st, 9);
-    sqlite3_bind_int64(st, 10, r->depth);
-    sqlite3_bind_int(st, 11, r->complete && w->snap && w->snap->complete);
-    sqlite3_bind_int(st, 12, w->snap && w->snap->scanned);
-    sqlite3_bind_text(st, 13, PACKAGE_VERSION, -1, SQLITE_STATIC);
+    if (r->signal)
+        sqlite3_bind_int(st, 10, r->signal);
+    else
+        sqlite3_bind_null(st, 10);
+    sqlite3_bind_int64(st, 11, r->depth);
+    sqlite3_bind_int(st, 12, r->complete && w->snap && w->snap->complete);
+    sqlite3_bind_int(st, 13, w->snap && w->snap->scanned);
+    sqlite3_bind_text(st, 14, PACKAGE_VERSION, -1, SQLITE_STATIC);
     rc = wr_step(w, st, "inserting the run");
     sqlite3_finalize(st);
     if (rc != 0)
@@ -262,14 +266,11 @@ static int wr_modules(struct wr *w)
     sqlite3_stmt *st;
     int rc = 0;
 
-    if (modules_collect(&w->mods) != 0)
-        la_warn("out of memory listing the loaded objects; stacks of this "
-                "run will show addresses only");
     if (wr_prepare(w, "INSERT INTO modules(run, id, path, base, start, end,"
                       " build_id) VALUES (?,?,?,?,?,?,?)", &st) != 0)
         return -1;
-    for (size_t i = 0; i < w->mods.n && rc == 0; i++) {
-        const struct la_module *m = &w->mods.v[i];
+    for (size_t i = 0; i < w->mods->n && rc == 0; i++) {
+        const struct la_module *m = &w->mods->v[i];
         sqlite3_bind_int64(st, 1, w->run);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
         sqlite3_bind_text(st, 3, m->path, -1, SQLITE_STATIC);
@@ -400,7 +401,7 @@ static int wr_stacks(struct wr *w, uint32_t nstacks)
         v[5] = (sqlite3_int64)(e->allocs >= w->live[id] ? e->allocs - w->live[id] : 0);
         rc = wr_row_done(w, &sr);
         for (uint32_t l = 0; l < e->depth && rc == 0; l++) {
-            long mod = modules_find(&w->mods, e->pcs[l]);
+            long mod = modules_find(w->mods, e->pcs[l]);
             v = wr_row(&fr);
             v[0] = w->run;
             v[1] = id;
@@ -443,9 +444,39 @@ static int wr_totals(struct wr *w)
     return rc;
 }
 
+/* The process's earlier checkpoint, which this run replaces. */
+static int wr_drop_checkpoint(struct wr *w)
+{
+    static const char *const tables[] = {
+        "args", "modules", "stacks", "frames", "blocks", "edges", "marks",
+    };
+    char sql[256];
+    sqlite3_stmt *st;
+    int rc = 0;
+
+    for (size_t i = 0; i <= sizeof tables / sizeof *tables && rc == 0; i++) {
+        if (i < sizeof tables / sizeof *tables)
+            snprintf(sql, sizeof sql, "DELETE FROM %s WHERE run IN (SELECT id"
+                     " FROM runs WHERE pid = ? AND start_time = ? AND"
+                     " end_reason = 'checkpoint')", tables[i]);
+        else
+            snprintf(sql, sizeof sql, "DELETE FROM runs WHERE pid = ? AND"
+                     " start_time = ? AND end_reason = 'checkpoint'");
+        if (wr_prepare(w, sql, &st) != 0)
+            return -1;
+        sqlite3_bind_int64(st, 1, w->rec->pid);
+        sqlite3_bind_double(st, 2, w->rec->start_time);
+        rc = wr_step(w, st, "replacing the last checkpoint");
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
 static int wr_all(struct wr *w, uint32_t nstacks)
 {
-    if (wr_schema(w) != 0 || wr_run(w) != 0 || wr_modules(w) != 0)
+    if (wr_schema(w) != 0 || (w->rec->checkpoints && wr_drop_checkpoint(w) != 0))
+        return -1;
+    if (wr_run(w) != 0 || wr_modules(w) != 0)
         return -1;
     if (wr_blocks(w) != 0)
         return -1;
@@ -456,9 +487,10 @@ static int wr_all(struct wr *w, uint32_t nstacks)
 
 /* One attempt at PATH.  The run's id, or -1 with the reason in ERR. */
 static long wr_try(const char *path, const struct la_run_record *run,
-                   const struct la_snap *snap, char *err, size_t errlen)
+                   const struct la_snap *snap, const struct la_modules *mods,
+                   char *err, size_t errlen)
 {
-    struct wr w = { .rec = run, .path = path, .snap = snap };
+    struct wr w = { .rec = run, .path = path, .snap = snap, .mods = mods };
     uint32_t nstacks = sd_count();
     long rc = -1;
 
@@ -492,7 +524,6 @@ static long wr_try(const char *path, const struct la_run_record *run,
         sqlite3_exec(w.db, "ROLLBACK", NULL, NULL, NULL);
 out:
     sqlite3_close(w.db);
-    modules_free(&w.mods);
     free(w.used);
     free(w.live);
     snprintf(err, errlen, "%s", w.err);
@@ -500,14 +531,18 @@ out:
 }
 
 long writer_write(const char *path, const struct la_run_record *run,
-                  const struct la_snap *snap)
+                  const struct la_snap *snap, const struct la_modules *mods)
 {
     char err[320], err2[320], fallback[PATH_MAX];
     const char *tmp = getenv("TMPDIR");
     long rc;
 
-    if ((rc = wr_try(path, run, snap, err, sizeof err)) >= 0)
+    if ((rc = wr_try(path, run, snap, mods, err, sizeof err)) >= 0) {
+        if (run->modules_error)
+            la_warn("the run written to %s has no loaded objects (%s): its "
+                    "stacks show addresses only", path, strerror(run->modules_error));
         return rc;
+    }
     /* Keep what can be kept: the same run in a file of its own. */
     snprintf(fallback, sizeof fallback, "%s/leakaudit-%ld.db",
              tmp && tmp[0] == '/' ? tmp : "/tmp", (long)run->pid);
@@ -523,7 +558,7 @@ long writer_write(const char *path, const struct la_run_record *run,
                 path, err, fallback);
         return -1;
     }
-    if ((rc = wr_try(fallback, run, snap, err2, sizeof err2)) >= 0)
+    if ((rc = wr_try(fallback, run, snap, mods, err2, sizeof err2)) >= 0)
         la_warn("cannot write the run to %s: %s; written to %s instead", path, err, fallback);
     else
         la_warn("cannot write the run to %s: %s (nor to %s: %s)", path, err, fallback, err2);

@@ -6,6 +6,7 @@
 #ifndef LA_WRITER_H
 #define LA_WRITER_H
 
+#include "modules.h"
 #include "scan.h"
 
 struct la_run_record {
@@ -14,10 +15,15 @@ struct la_run_record {
     char *const *argv; /* argc strings */
     int argc;
     double start_time, end_time; /* Unix seconds */
-    const char *end_reason;      /* "exit", "_exit" */
+    const char *end_reason;      /* "exit", "_exit", "signal", "checkpoint" */
     int has_exit_code, exit_code;
+    int signal;                  /* the signal the process dies of, or 0 */
+    int checkpoints;             /* 1: this run replaces the process's last
+                                    checkpoint, if any */
     long depth;
     int complete;                /* 0 when recording had to stop early */
+    int modules_error;           /* errno when the loaded objects could not
+                                    be listed (stacks then show addresses) */
     uint64_t first_seq;          /* blocks older than this were inherited */
     double scan_seconds;         /* snapshot and scan, before writing */
     uint64_t stack_hits, stack_unwinds, stack_mismatches; /* stackcache.h */
@@ -26,13 +32,14 @@ struct la_run_record {
 /*
  * Writes RUN with the blocks of SNAP (classified, with the edges among lost
  * blocks; NULL when no snapshot could be taken), the stacks, the marks and
- * the loaded modules into the database at PATH (created if missing).  Returns the new
+ * the modules MODS into the database at PATH (created if missing).  Returns the new
  * run's id; or -1 after one warning line, with the database unchanged (an
  * unreadable file, another schema version, a write error).  Then the run
  * goes to $TMPDIR/leakaudit-PID.db (/tmp without TMPDIR) if it can, and the
  * warning names that file.
  */
 LA_HIDDEN long writer_write(const char *path, const struct la_run_record *run,
-                            const struct la_snap *snap);
+                            const struct la_snap *snap,
+                            const struct la_modules *mods);
 
 #endif

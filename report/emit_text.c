@@ -108,14 +108,18 @@ static void emit_run(FILE *out, const struct rp_run *r)
         put_safe(out, r->exe);
     }
     if (r->has_signal)
-        fprintf(out, " (killed by signal %d)", r->signal);
+        fprintf(out, " (killed by signal %d, %s)", r->signal, strsignal(r->signal));
+    else if (strcmp(r->end_reason, "checkpoint") == 0)
+        fputs(" (its last checkpoint: the process was killed without a "
+              "chance to record its end, or is still running)", out);
     else if (r->has_exit_code)
         fprintf(out, " (%s %d)", strcmp(r->end_reason, "_exit") == 0
                                      ? "_exit" : "exit", r->exit_code);
     if (!r->scanned)
         fputs(" [no reachability scan: unmarked blocks count as lost]", out);
     if (!r->complete)
-        fputs(" [incomplete: the shim ran short of memory]", out);
+        fputs(" [incomplete: the shim ran short of memory; what it did not "
+              "reach counts as reachable]", out);
     fputc('\n', out);
 }
 

@@ -5,6 +5,8 @@
  *                             leaks from busy_leak(): 3 x THREADS leaks.
  *   storm short COUNT         COUNT short-lived threads, 32 at a time, each
  *                             leaking one 77-byte block from short_leak().
+ *   storm hold SECONDS        leaks one block from busy_leak() each 10 ms
+ *                             while allocating and freeing, for SECONDS.
  * Prints "storm done" and exits 0.
  */
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void *volatile sink;
 static long iters;
@@ -75,8 +78,16 @@ int main(int argc, char **argv)
             for (int k = 0; k < wave; k++)
                 pthread_join(t[k], NULL);
         }
+    } else if (argc == 3 && strcmp(argv[1], "hold") == 0) {
+        struct timespec ten_ms = { 0, 10000000 };
+        for (long k = 0; k < atol(argv[2]) * 100; k++) {
+            busy_leak((int)k);
+            for (int i = 0; i < 1000; i++)
+                free(busy_alloc(64));
+            nanosleep(&ten_ms, NULL);
+        }
     } else {
-        fprintf(stderr, "usage: storm busy THREADS ITERS | storm short COUNT\n");
+        fprintf(stderr, "usage: storm busy THREADS ITERS | storm short COUNT | storm hold SECONDS\n");
         return 2;
     }
     sink = NULL;

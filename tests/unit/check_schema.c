@@ -70,11 +70,14 @@ static long write_run(const struct la_run_record *rec)
 {
     struct la_snap snap;
     struct la_scan_opts no_scan = { .scan = 0 };
+    struct la_modules mods;
     long run;
 
     ck_assert_int_eq(snap_take(&snap), 0);
     snap_classify(&snap, &no_scan);
-    run = writer_write(dbpath, rec, &snap);
+    ck_assert_int_eq(modules_collect(&mods), 0);
+    run = writer_write(dbpath, rec, &snap, &mods);
+    modules_free(&mods);
     snap_free(&snap);
     return run;
 }

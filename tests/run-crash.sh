@@ -1,0 +1,91 @@
+#!/bin/sh
+# run-crash.sh: runs that end by a fatal signal.  For each way to die
+# (tests/programs/crash.c): what was injected; then that the status and
+# stdout are those of the bare run, that no leakaudit line appears, and
+# that the run is recorded with its signal and the blocks live at the
+# crash (3 lost blocks of 100 bytes, 1 reachable of 50).  Also the
+# program's own handlers (chained), its view of sigaction(), a crash
+# inside malloc with its lock held, many threads, and checkpoints.
+. "$top_srcdir/tests/lib.sh"
+ulimit -c 0
+
+# crash_case MODE WANT_STATUS WANT_SIGNAL WHAT: one way to die.
+crash_case() {
+    mode=$1 want=$2 sig=$3 what=$4
+    db="$WORK/$mode.db"
+    "$PROGS/crash" "$mode" > "$WORK/bare.out" 2> /dev/null
+    bare=$?
+    under "$db" "$PROGS/crash" "$mode" > "$WORK/shim.out" 2> "$WORK/shim.err"
+    shim=$?
+    check_eq "injected: $what -> status $want, bare and under the shim, same stdout" \
+        "$bare:$shim:$(cmp -s "$WORK/bare.out" "$WORK/shim.out" && echo same)" "$want:$want:same"
+    check_eq "... no leakaudit line" "$(grep -c '^leakaudit:' "$WORK/shim.err")" 0
+    if [ "$sig" = - ]; then
+        check_eq "... recorded as an ordinary exit, with its 3 lost blocks" \
+            "$(q "$db" "SELECT end_reason, exit_code, signal IS NULL, complete FROM runs")|$(q "$db" 'SELECT count(*) FROM blocks WHERE class = 3 AND size = 100')" \
+            "exit|0|1|1|3"
+    else
+        check_eq "... one run, recorded with signal $sig and the 3 lost blocks live at the crash" \
+            "$(q "$db" "SELECT count(*), end_reason, exit_code IS NULL, signal, complete FROM runs")|$(q "$db" 'SELECT count(*) FROM blocks WHERE class = 3 AND size = 100')|$(q "$db" 'SELECT class FROM blocks WHERE size = 50')" \
+            "1|signal|1|$sig|1|3|2"
+    fi
+}
+
+crash_case segv 139 11 "a write through a null pointer (SIGSEGV)"
+crash_case abort 134 6 "abort() (SIGABRT)"
+crash_case fpe 136 8 "an integer division by zero (SIGFPE)"
+crash_case ill 132 4 "an undefined instruction (SIGILL)"
+crash_case bus 135 7 "a read past the end of a mapped file (SIGBUS)"
+crash_case handler 139 11 "a SIGSEGV handler of the program's that restores the default and returns"
+check_eq "... the program's handler ran, once" "$(grep -c 'handler ran' "$WORK/shim.out")" 1
+crash_case recover 0 - "a SIGSEGV handler of the program's that jumps out of the fault"
+check_eq "... the program lived on" "$(tail -1 "$WORK/shim.out")" recovered
+crash_case ignored 0 - "raise(SIGABRT) with SIGABRT ignored by the program"
+crash_case overflow 139 11 "a stack overflow, on the program's sigaltstack"
+crash_case in-malloc 134 6 "heap corruption: malloc aborts holding its arena lock, with 2 threads"
+crash_case threads 139 11 "a fault while 4 threads allocate and free without pause"
+crash_case twice 139 11 "2 threads faulting at the same moment"
+
+# ---- what the program sees of its signal dispositions ---------------------------------
+"$PROGS/crash" query > "$WORK/bare.out" 2>&1
+under "$WORK/query.db" "$PROGS/crash" query > "$WORK/shim.out" 2>&1
+check_eq "sigaction() shows the program what it set, not the shim's handler" \
+    "$(tr '\n' ' ' < "$WORK/shim.out")" "query: kept before: default after: handler ignored: ignored "
+check_eq "... exactly as without the shim" "$(cat "$WORK/shim.out")" "$(cat "$WORK/bare.out")"
+LEAKAUDIT_CRASH=0 under "$WORK/off.db" "$PROGS/crash" segv > /dev/null 2>&1
+check_eq "LEAKAUDIT_CRASH=0: status 139 and no run (the shim leaves the signals alone)" \
+    "$?:$(q "$WORK/off.db" 'SELECT count(*) FROM runs' 2> /dev/null || echo 0)" "139:0"
+
+# ---- what the report and the wrapper make of it ---------------------------------------
+"$REPORT" "$WORK/segv.db" > "$WORK/r.txt" 2>&1
+check_eq "the report fails on the crash's leaks (status 1)" "$?" 1
+check_grep "... and says the run was killed by signal 11" "killed by signal 11" "$WORK/r.txt"
+"$REPORT" --format json "$WORK/abort.db" > "$WORK/r.json"
+check_eq "JSON: the run's signal is 6 and its exit_code null" \
+    "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; print(r["signal"], r["exit_code"])' "$WORK/r.json")" "6 None"
+"$WRAPPER" -o "$WORK/w.db" --check -- "$PROGS/crash" segv > "$WORK/w.out" 2> /dev/null
+check_eq "leakaudit --check: the program's status (139) and the report on its leaks" \
+    "$?:$(grep -c 'killed by signal 11' "$WORK/w.out")" "139:1"
+
+# ---- checkpoints: a run killed by SIGKILL -------------------------------------------------
+env LEAKAUDIT_CHECKPOINT=1 LEAKAUDIT_OUTPUT="$WORK/ck.db" LD_PRELOAD="$SHIM" \
+    "$PROGS/storm" hold 4 > /dev/null 2> "$WORK/ck.err" &
+pid=$!
+for i in $(seq 1 100); do
+    [ "$(q "$WORK/ck.db" "SELECT count(*) FROM runs WHERE end_reason = 'checkpoint'" 2> /dev/null)" = 1 ] && break
+    sleep 0.1
+done
+sleep 1.5 # at least one later checkpoint, which replaces the first
+kill -KILL $pid
+wait $pid 2> /dev/null
+check_eq "injected: SIGKILL after 2 s with LEAKAUDIT_CHECKPOINT=1 -> status 137, no leakaudit line" \
+    "$?:$(grep -c '^leakaudit:' "$WORK/ck.err")" "137:0"
+check_eq "... one run kept: the last checkpoint, its leaks in it" \
+    "$(q "$WORK/ck.db" "SELECT count(*), end_reason, pid = $pid FROM runs")|$(q "$WORK/ck.db" 'SELECT count(*) > 0 FROM blocks WHERE class = 3')" \
+    "1|checkpoint|1|1"
+"$REPORT" "$WORK/ck.db" > "$WORK/r.txt" 2>&1
+check_grep "... which the report shows as a checkpoint" "checkpoint" "$WORK/r.txt"
+LEAKAUDIT_CHECKPOINT=1 under "$WORK/ck2.db" "$PROGS/storm" hold 3 > /dev/null 2>&1
+check_eq "a run that ends normally replaces its checkpoints: one run, ended by exit" \
+    "$(q "$WORK/ck2.db" "SELECT count(*), end_reason FROM runs")" "1|exit"
+finish
