@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,6 +64,7 @@ static struct {
     int (*pthread_create)(void *, const void *, void *(*)(void *), void *);
     la_sigaction_fn sigaction;
     int (*dlclose)(void *);
+    int (*daemon)(int, int);
 } real;
 
 static int la_state = ST_UNSTARTED;
@@ -82,6 +84,9 @@ static int (*la_main)(int, char **, char **);
 static LA_TLS int t_guard;
 static LA_TLS pid_t t_tid;
 static LA_TLS uint64_t t_seq, t_seq_end;
+static LA_TLS int t_daemon;    /* inside daemon(): its parent ends at fork */
+static dev_t la_root_dev;      /* "/" at start: a chroot moves it */
+static ino_t la_root_ino;
 
 static int la_load_state(void)
 {
@@ -143,6 +148,7 @@ static void la_resolve(void)
     LA_RESOLVE(pthread_create, "pthread_create");
     LA_RESOLVE(sigaction, "sigaction");
     LA_RESOLVE(dlclose, "dlclose");
+    LA_RESOLVE(daemon, "daemon");
 }
 
 /* The address range of the shim's own image, from its ELF header in
@@ -209,6 +215,11 @@ static LA_NOINLINE int la_start(void)
     la_pid = getpid();
     la_start_time = la_now();
     la_ckpt_due = la_mono_ns() + (int64_t)la_opt.checkpoint * 1000000000;
+    struct stat root;
+    if (stat("/", &root) == 0) {
+        la_root_dev = root.st_dev;
+        la_root_ino = root.st_ino;
+    }
     t_guard = 0;
     if (getauxval(AT_SECURE)) {
         /* setuid/setgid: read no path from the environment, write nothing. */
@@ -609,6 +620,8 @@ static void la_fork_prepare(void)
     lt_lock_all();
 }
 
+static void la_finish(const char *reason);
+
 static void la_fork_parent(void)
 {
     lt_unlock_all();
@@ -616,6 +629,13 @@ static void la_fork_parent(void)
     sd_unlock();
     marks_unlock();
     t_guard--;
+    /* daemon()'s parent leaves with libc's own _exit(0), which no hook
+     * sees: its run is written now. */
+    if (t_daemon) {
+        la_exit_code = 0;
+        la_exit_known = 1;
+        la_finish("_exit");
+    }
 }
 
 /* The child records its own run: blocks inherited from the parent stay in
@@ -634,6 +654,7 @@ static void la_fork_child(void)
     sd_reset_counters();
     sc_fork_child();
     la_exit_known = 0;
+    t_daemon = 0;
     la_ckpt_pid = 0; /* the parent's to reap */
     la_ckpt_due = la_mono_ns() + (int64_t)la_opt.checkpoint * 1000000000;
     t_guard--;
@@ -658,6 +679,13 @@ static void la_write_run(const char *reason, int sig, int s, long ppid,
     /* Callee-saved registers, spilled where the stack scan sees them. */
     jmp_buf regs;
 
+    struct stat root;
+    if (la_root_ino && stat("/", &root) == 0 &&
+        (root.st_dev != la_root_dev || root.st_ino != la_root_ino)) {
+        la_warn("no record of this run: the process changed its root "
+                "directory (chroot), and %s is out of its reach", la_output);
+        return;
+    }
     /* This frame lies above where the stack scan starts: no stale bytes
      * from earlier, deeper calls may stay in its buffers. */
     memset(exe, 0, sizeof exe);
@@ -940,6 +968,16 @@ void (*la_signal(int sig, void (*handler)(int)))(int)
     if (!REAL(sigaction))
         la_start();
     return sig_signal(real.sigaction, sig, handler);
+}
+
+int la_daemon(int nochdir, int noclose)
+{
+    if (!REAL(daemon))
+        la_start();
+    t_daemon = 1;
+    int rc = real.daemon(nochdir, noclose);
+    t_daemon = 0;
+    return rc;
 }
 
 int la_dlclose(void *handle)

@@ -36,6 +36,10 @@ LA_HIDDEN int la_sigaction(int sig, const struct sigaction *act,
                            struct sigaction *old);
 LA_HIDDEN void (*la_signal(int sig, void (*handler)(int)))(int);
 
+/* daemon(): its parent's run is written when it forks, since it then
+ * leaves through libc's own _exit(0). */
+LA_HIDDEN int la_daemon(int nochdir, int noclose);
+
 /* dlclose(): the objects about to go are noted first (modules.h). */
 LA_HIDDEN int la_dlclose(void *handle);
 

@@ -32,6 +32,7 @@ LA_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(
 LA_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) { return la_sigaction(sig, act, old); }
 LA_EXPORT sighandler_t signal(int sig, sighandler_t h) { return la_signal(sig, h); }
 LA_EXPORT int dlclose(void *handle) { return la_dlclose(handle); }
+LA_EXPORT int daemon(int nochdir, int noclose) { return la_daemon(nochdir, noclose); }
 
 LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, why, LA_CALLER); }
 

@@ -20,6 +20,26 @@ check_eq "64 processes at once: each run has its 6 leaks (3 per thread)" \
                 WHERE size BETWEEN 300 AND 302 GROUP BY run)')" "64|6|6"
 check_eq "64 processes at once: the database is sound" "$(q "$db" 'PRAGMA integrity_check')" ok
 
+# ---- 64 processes at once, ending every which way ---------------------------------
+# Modes of tests/programs/crash.c, 16 processes each: SIGSEGV, abort(),
+# a recovered SIGSEGV (exit 0), and 4 threads busy when main faults.
+db=$WORK/mix.db
+i=0
+while [ $i -lt 64 ]; do
+    case $((i % 4)) in
+        0) mode=segv ;; 1) mode=abort ;; 2) mode=recover ;; 3) mode=threads ;;
+    esac
+    (ulimit -c 0; under "$db" "$PROGS/crash" $mode > /dev/null 2>&1) &
+    i=$((i + 1))
+done
+wait
+check_eq "64 processes at once, crashing and exiting: every run present, by how it ended" \
+    "$(q "$db" "SELECT group_concat(n, ' ') FROM (SELECT end_reason || ':' || coalesce(signal, exit_code) || '=' || count(*) AS n
+                FROM runs GROUP BY end_reason, signal, exit_code ORDER BY 1)")" "exit:0=16 signal:11=32 signal:6=16"
+check_eq "... each with its 3 lost blocks, the database sound" \
+    "$(q "$db" 'SELECT count(*), min(c), max(c) FROM (SELECT count(*) AS c FROM blocks WHERE class = 3 AND size = 100 GROUP BY run)')|$(q "$db" 'PRAGMA integrity_check')" \
+    "64|3|3|ok"
+
 # ---- a parallel build under the shim --------------------------------------------
 proj=$WORK/proj
 mkdir -p "$proj"

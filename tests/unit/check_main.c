@@ -7,6 +7,7 @@ Suite *stackdepot_suite(void);
 Suite *options_suite(void);
 Suite *schema_suite(void);
 Suite *analyze_suite(void);
+Suite *memory_suite(void);
 
 int main(void)
 {
@@ -17,6 +18,7 @@ int main(void)
     srunner_add_suite(sr, options_suite());
     srunner_add_suite(sr, schema_suite());
     srunner_add_suite(sr, analyze_suite());
+    srunner_add_suite(sr, memory_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
