@@ -963,11 +963,13 @@ int la_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
     return sig_sigaction(real.sigaction, sig, act, old);
 }
 
-void (*la_signal(int sig, void (*handler)(int)))(int)
+void (*la_signal(int sig, void (*handler)(int), int how))(int)
 {
     if (!REAL(sigaction))
         la_start();
-    return sig_signal(real.sigaction, sig, handler);
+    if (how == LA_SIGSET)
+        return sig_sigset(real.sigaction, sig, handler);
+    return sig_signal(real.sigaction, sig, handler, how == LA_SIGNAL_SYSV);
 }
 
 int la_daemon(int nochdir, int noclose)

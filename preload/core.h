@@ -29,12 +29,14 @@ LA_HIDDEN size_t la_malloc_usable_size(void *p);
 LA_HIDDEN int la_pthread_create(void *thread, const void *attr,
                                 void *(*fn)(void *), void *arg);
 
-/* sigaction() and signal(): the program's view of the fatal signals
- * (signals.h). */
+/* sigaction() and the signal() family: the program's view of the fatal
+ * signals (signals.h).  HOW: signal() and bsd_signal(), sysv_signal()
+ * (strict ISO C programs' signal()), or sigset(). */
 struct sigaction;
+enum { LA_SIGNAL_BSD, LA_SIGNAL_SYSV, LA_SIGSET };
 LA_HIDDEN int la_sigaction(int sig, const struct sigaction *act,
                            struct sigaction *old);
-LA_HIDDEN void (*la_signal(int sig, void (*handler)(int)))(int);
+LA_HIDDEN void (*la_signal(int sig, void (*handler)(int), int how))(int);
 
 /* daemon(): its parent's run is written when it forks, since it then
  * leaves through libc's own _exit(0). */

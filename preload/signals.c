@@ -142,17 +142,49 @@ int sig_sigaction(la_sigaction_fn real, int sig, const struct sigaction *act,
     return 0;
 }
 
-void (*sig_signal(la_sigaction_fn real, int sig, void (*h)(int)))(int)
+void (*sig_signal(la_sigaction_fn real, int sig, void (*h)(int), int sysv))(int)
 {
     struct sigaction act, old;
 
     memset(&act, 0, sizeof act);
     act.sa_handler = h;
-    act.sa_flags = SA_RESTART;
     sigemptyset(&act.sa_mask);
-    if (sig > 0 && sig < NSIG)
-        sigaddset(&act.sa_mask, sig);
+    if (sysv) {
+        act.sa_flags = SA_RESETHAND | SA_NODEFER;
+    } else {
+        act.sa_flags = SA_RESTART;
+        if (sig > 0 && sig < NSIG)
+            sigaddset(&act.sa_mask, sig);
+    }
     return sig_sigaction(real, sig, &act, &old) == 0 ? old.sa_handler : SIG_ERR;
+}
+
+void (*sig_sigset(la_sigaction_fn real, int sig, void (*h)(int)))(int)
+{
+    struct sigaction act, old;
+    sigset_t one, was;
+
+    if (sig <= 0 || sig >= NSIG) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    if (sigprocmask(SIG_BLOCK, NULL, &was) != 0)
+        return SIG_ERR;
+    if (h == SIG_HOLD) {
+        if (sig_sigaction(real, sig, NULL, &old) != 0 ||
+            sigprocmask(SIG_BLOCK, &one, NULL) != 0)
+            return SIG_ERR;
+    } else {
+        memset(&act, 0, sizeof act);
+        act.sa_handler = h;
+        sigemptyset(&act.sa_mask);
+        if (sig_sigaction(real, sig, &act, &old) != 0 ||
+            sigprocmask(SIG_UNBLOCK, &one, NULL) != 0)
+            return SIG_ERR;
+    }
+    return sigismember(&was, sig) ? SIG_HOLD : old.sa_handler;
 }
 
 void sig_child_defaults(la_sigaction_fn real)
@@ -160,6 +192,8 @@ void sig_child_defaults(la_sigaction_fn real)
     struct sigaction dfl;
     sigset_t mask;
 
+    if (!real)
+        return;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; sig++)

@@ -29,8 +29,14 @@ LA_HIDDEN void sig_init(la_sigaction_fn real, void (*on_death)(int sig));
 LA_HIDDEN int sig_sigaction(la_sigaction_fn real, int sig,
                             const struct sigaction *act, struct sigaction *old);
 
-/* signal(), the same way (BSD semantics, as glibc's). */
-LA_HIDDEN void (*sig_signal(la_sigaction_fn real, int sig, void (*h)(int)))(int);
+/* signal(), the same way: BSD semantics (glibc's signal and bsd_signal),
+ * or with SYSV System V's (sysv_signal, and signal itself in programs
+ * built for strict ISO C: the handler is reset when it runs). */
+LA_HIDDEN void (*sig_signal(la_sigaction_fn real, int sig, void (*h)(int),
+                            int sysv))(int);
+
+/* sigset(), the same way (SIG_HOLD blocks the signal). */
+LA_HIDDEN void (*sig_sigset(la_sigaction_fn real, int sig, void (*h)(int)))(int);
 
 /* For a snapshot child: every signal back to its default action and
  * blocked, except SIGALRM (its time limit) and the fatal ones. */

@@ -13,7 +13,8 @@
  *   recover   a SIGSEGV handler that jumps out: the program lives on and
  *             exits 0
  *   query     prints what sigaction() says about SIGSEGV, before and after
- *             it sets a handler, then exits 0
+ *             it sets it with signal(), sysv_signal() and sigset(), then
+ *             exits 0
  *   ignored   SIGABRT ignored, then raise(SIGABRT): nothing happens, exit 0
  *   overflow  unbounded recursion, on a sigaltstack of its own
  *   in-malloc overwrites the heap's top chunk; malloc aborts while it holds
@@ -139,6 +140,10 @@ int main(int argc, char **argv)
         disposition("after");
         signal(SIGSEGV, SIG_IGN);
         disposition("ignored");
+        sysv_signal(SIGSEGV, on_segv_jump); /* strict ISO C programs' signal() */
+        disposition("sysv_signal");
+        sigset(SIGSEGV, SIG_DFL);
+        disposition("sigset");
         return 0;
     } else if (strcmp(how, "ignored") == 0) {
         signal(SIGABRT, SIG_IGN);
