@@ -153,21 +153,31 @@ void la_pages_reset_lock(void)
     pg_lock = 0;
 }
 
-size_t la_peek(void *dst, uintptr_t src, size_t len)
+size_t la_peekv(const struct iovec *local, const struct iovec *remote, size_t n)
 {
     static int direct; /* process_vm_readv refused: plain copies */
 
     if (!__atomic_load_n(&direct, __ATOMIC_RELAXED)) {
-        struct iovec l = { dst, len }, r = { (void *)src, len };
-        ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-        if (n >= 0)
-            return (size_t)n;
+        ssize_t got = process_vm_readv(getpid(), local, n, remote, n, 0);
+        if (got >= 0)
+            return (size_t)got;
         if (errno != ENOSYS && errno != EPERM)
             return 0;
         __atomic_store_n(&direct, 1, __ATOMIC_RELAXED);
     }
-    memcpy(dst, (const void *)src, len);
-    return len;
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(local[i].iov_base, remote[i].iov_base, remote[i].iov_len);
+        got += remote[i].iov_len;
+    }
+    return got;
+}
+
+size_t la_peek(void *dst, uintptr_t src, size_t len)
+{
+    struct iovec l = { dst, len }, r = { (void *)src, len };
+
+    return la_peekv(&l, &r, 1);
 }
 
 char *la_read_maps(size_t *cap)

@@ -249,10 +249,50 @@ static void scan_block(struct walk *w, size_t i)
     scan_words(w, lo, (const uintptr_t *)v, got);
 }
 
+/*
+ * Scans the blocks of the worklist until it is empty.  Blocks are reached
+ * in no address order, so they are read in batches, up to SCAN_BATCH
+ * blocks and SCAN_CHUNK bytes per system call; a block too large for a
+ * batch is scanned alone, and the blocks of a batch after one that could
+ * not be read (freed and unmapped meanwhile) one at a time.
+ */
+#define SCAN_BATCH 64
+
 static void drain(struct walk *w)
 {
-    while (w->top > 0)
-        scan_block(w, w->stack[--w->top]);
+    struct iovec local[SCAN_BATCH], remote[SCAN_BATCH];
+    uint32_t idx[SCAN_BATCH];
+
+    while (w->top > 0) {
+        size_t n = 0, used = 0;
+        while (w->top > 0 && n < SCAN_BATCH) {
+            uint32_t i = w->stack[w->top - 1];
+            const struct la_block *b = &w->s->v[i];
+            uintptr_t lo = b->addr & ~(uintptr_t)7;
+            size_t len = b->addr + b->size - lo;
+            if (len > SCAN_CHUNK - used)
+                break;
+            w->top--;
+            local[n] = (struct iovec){ w->rd.buf + used, len };
+            remote[n] = (struct iovec){ (void *)lo, len };
+            idx[n++] = i;
+            used += (len + 7) & ~(size_t)7; /* each piece word-aligned */
+        }
+        if (n == 0) {
+            scan_block(w, w->stack[--w->top]); /* larger than a batch */
+            continue;
+        }
+        w->rd.wlen = 0; /* the reader's window is overwritten */
+        size_t got = la_peekv(local, remote, n), k = 0;
+        for (; k < n && remote[k].iov_len <= got; k++) {
+            got -= remote[k].iov_len;
+            w->from = idx[k];
+            scan_words(w, (uintptr_t)remote[k].iov_base,
+                       (const uintptr_t *)local[k].iov_base, local[k].iov_len);
+        }
+        for (; k < n; k++)
+            scan_block(w, idx[k]);
+    }
 }
 
 /* Scans [LO, HI) of a root region, skipping pages never touched. */

@@ -48,6 +48,12 @@ LA_HIDDEN void la_pages_reset_lock(void);
  * Returns how many bytes could be read from the start. */
 LA_HIDDEN size_t la_peek(void *dst, uintptr_t src, size_t len);
 
+/* The same for N pieces at once, REMOTE[i] into LOCAL[i] (of the same
+ * lengths): one system call.  Returns the bytes read, which end at the end
+ * of a piece: the pieces after a piece that is not mapped are not read. */
+struct iovec;
+LA_HIDDEN size_t la_peekv(const struct iovec *local, const struct iovec *remote, size_t n);
+
 /* /proc/self/maps, read whole into the shim's pages: the text,
  * NUL-terminated, with its mapping size in *CAP (free with la_pages_free);
  * NULL when it cannot be read. */
