@@ -1,7 +1,9 @@
 /*
  * core.c: the shim's core.  Every hook comes here: the recursion guard,
  * first-time start, stack capture, recording into the live table and the
- * stack depot, leak_mark, fork, and the process's end.
+ * stack depot, leak_mark, fork, daemon, dlclose, and the process's end:
+ * exit, _exit, a fatal signal (signals.h) or, for checkpoints, none yet.
+ * The last two are written by a snapshot child, a copy of the process.
  *
  * States: UNSTARTED -> STARTING (one thread resolves libc) -> RECORDING
  * (insert and remove) -> STOPPED (at the end: hooks only forward).  When
@@ -63,6 +65,7 @@ static struct {
                       void (*)(void), void (*)(void), void (*)(void), void *);
     int (*pthread_create)(void *, const void *, void *(*)(void *), void *);
     la_sigaction_fn sigaction;
+    void (*(*signal[LA_SIGNAL_FNS])(int, void (*)(int)))(int);
     int (*dlclose)(void *);
     int (*daemon)(int, int);
 } real;
@@ -147,6 +150,11 @@ static void la_resolve(void)
     LA_RESOLVE(start_main, "__libc_start_main");
     LA_RESOLVE(pthread_create, "pthread_create");
     LA_RESOLVE(sigaction, "sigaction");
+    LA_RESOLVE(signal[LA_SIGNAL], "signal");
+    LA_RESOLVE(signal[LA_BSD_SIGNAL], "bsd_signal");
+    LA_RESOLVE(signal[LA_SYSV_SIGNAL], "sysv_signal");
+    LA_RESOLVE(signal[LA___SYSV_SIGNAL], "__sysv_signal");
+    LA_RESOLVE(signal[LA_SIGSET], "sigset");
     LA_RESOLVE(dlclose, "dlclose");
     LA_RESOLVE(daemon, "daemon");
 }
@@ -965,11 +973,14 @@ int la_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 
 void (*la_signal(int sig, void (*handler)(int), int how))(int)
 {
-    if (!REAL(sigaction))
+    if (!REAL(signal[how]))
         la_start();
+    if (!sig_taken(sig))
+        return real.signal[how](sig, handler);
     if (how == LA_SIGSET)
         return sig_sigset(real.sigaction, sig, handler);
-    return sig_signal(real.sigaction, sig, handler, how == LA_SIGNAL_SYSV);
+    return sig_signal(real.sigaction, sig, handler,
+                      how == LA_SYSV_SIGNAL || how == LA___SYSV_SIGNAL);
 }
 
 int la_daemon(int nochdir, int noclose)

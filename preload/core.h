@@ -30,10 +30,12 @@ LA_HIDDEN int la_pthread_create(void *thread, const void *attr,
                                 void *(*fn)(void *), void *arg);
 
 /* sigaction() and the signal() family: the program's view of the fatal
- * signals (signals.h).  HOW: signal() and bsd_signal(), sysv_signal()
- * (strict ISO C programs' signal()), or sigset(). */
+ * signals (signals.h); libc's own functions for the other signals.  HOW
+ * names the function: signal(), bsd_signal(), sysv_signal(),
+ * __sysv_signal() (strict ISO C programs' signal()), sigset(). */
 struct sigaction;
-enum { LA_SIGNAL_BSD, LA_SIGNAL_SYSV, LA_SIGSET };
+enum { LA_SIGNAL, LA_BSD_SIGNAL, LA_SYSV_SIGNAL, LA___SYSV_SIGNAL, LA_SIGSET,
+       LA_SIGNAL_FNS };
 LA_HIDDEN int la_sigaction(int sig, const struct sigaction *act,
                            struct sigaction *old);
 LA_HIDDEN void (*la_signal(int sig, void (*handler)(int), int how))(int);

@@ -30,11 +30,11 @@ LA_EXPORT size_t malloc_usable_size(void *p) { return la_malloc_usable_size(p); 
 LA_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg) { return la_pthread_create(t, a, fn, arg); }
 
 LA_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) { return la_sigaction(sig, act, old); }
-LA_EXPORT sighandler_t signal(int sig, sighandler_t h) { return la_signal(sig, h, LA_SIGNAL_BSD); }
+LA_EXPORT sighandler_t signal(int sig, sighandler_t h) { return la_signal(sig, h, LA_SIGNAL); }
 sighandler_t bsd_signal(int sig, sighandler_t h); /* (not declared for _GNU_SOURCE) */
-LA_EXPORT sighandler_t bsd_signal(int sig, sighandler_t h) { return la_signal(sig, h, LA_SIGNAL_BSD); }
-LA_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h) { return la_signal(sig, h, LA_SIGNAL_SYSV); }
-LA_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h) { return la_signal(sig, h, LA_SIGNAL_SYSV); }
+LA_EXPORT sighandler_t bsd_signal(int sig, sighandler_t h) { return la_signal(sig, h, LA_BSD_SIGNAL); }
+LA_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h) { return la_signal(sig, h, LA_SYSV_SIGNAL); }
+LA_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h) { return la_signal(sig, h, LA___SYSV_SIGNAL); }
 LA_EXPORT sighandler_t sigset(int sig, sighandler_t h) { return la_signal(sig, h, LA_SIGSET); }
 LA_EXPORT int dlclose(void *handle) { return la_dlclose(handle); }
 LA_EXPORT int daemon(int nochdir, int noclose) { return la_daemon(nochdir, noclose); }

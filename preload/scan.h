@@ -4,7 +4,8 @@
  * marked block), reachable (from the roots: writable memory that is not
  * heap, the exiting thread's stack from its stack pointer, its registers),
  * or lost; and records the pointer edges among lost blocks.  Called once,
- * from the exit path, with the guard held and recording stopped.
+ * from the exit path or in a snapshot child, with the guard held and
+ * recording stopped.
  */
 #ifndef LA_SCAN_H
 #define LA_SCAN_H

@@ -26,7 +26,7 @@ static struct {
 static la_sigaction_fn sig_real;
 static void (*sig_on_death)(int);
 
-static int sig_taken(int sig)
+int sig_taken(int sig)
 {
     return sig > 0 && sig < SIG_MAX &&
            __atomic_load_n(&sig_prog[sig].taken, __ATOMIC_ACQUIRE);

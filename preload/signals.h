@@ -24,18 +24,21 @@ typedef int (*la_sigaction_fn)(int, const struct sigaction *, struct sigaction *
  * called, in the handler, before the process dies of SIG. */
 LA_HIDDEN void sig_init(la_sigaction_fn real, void (*on_death)(int sig));
 
+/* Whether SIG is one the shim took over. */
+LA_HIDDEN int sig_taken(int sig);
+
 /* sigaction() as the program sees it: the program's copy for the signals
  * taken over, libc's otherwise. */
 LA_HIDDEN int sig_sigaction(la_sigaction_fn real, int sig,
                             const struct sigaction *act, struct sigaction *old);
 
-/* signal(), the same way: BSD semantics (glibc's signal and bsd_signal),
- * or with SYSV System V's (sysv_signal, and signal itself in programs
- * built for strict ISO C: the handler is reset when it runs). */
+/* signal() for a signal taken over: BSD semantics (glibc's signal and
+ * bsd_signal), or with SYSV System V's (sysv_signal, and signal itself in
+ * programs built for strict ISO C: the handler is reset when it runs). */
 LA_HIDDEN void (*sig_signal(la_sigaction_fn real, int sig, void (*h)(int),
                             int sysv))(int);
 
-/* sigset(), the same way (SIG_HOLD blocks the signal). */
+/* sigset() for a signal taken over (SIG_HOLD blocks it). */
 LA_HIDDEN void (*sig_sigset(la_sigaction_fn real, int sig, void (*h)(int)))(int);
 
 /* For a snapshot child: every signal back to its default action and

@@ -1,7 +1,8 @@
 /*
  * writer.h: writes one run (the process's record) into the SQLite database,
- * in one transaction.  Called once per process from the exit path, with the
- * recursion guard held and recording stopped.
+ * in one transaction.  Called once per process from the exit path, or in a
+ * snapshot child (a crash, a checkpoint), with the recursion guard held and
+ * recording stopped.
  */
 #ifndef LA_WRITER_H
 #define LA_WRITER_H
