@@ -28,6 +28,21 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
 /* SARIF 2.1.0: one result per failing finding. */
 void rp_emit_sarif(FILE *out, const struct rp_db *db, const struct rp_findings *f);
 
+/* Folded stacks, for flamegraph.pl, inferno and speedscope: a line per
+ * allocating stack of lost bytes (leaks and cycle members, not
+ * suppressed), frames outermost first separated by ';', a space, and the
+ * bytes.  Identical stacks add up; lines are sorted. */
+void rp_emit_folded(FILE *out, const struct rp_findings *f);
+
+/* JUnit XML, for CI test reporters: one test case per failing finding
+ * (its failure carries the stack), or one passing test case when none
+ * fails. */
+void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_findings *f,
+                   const struct rp_summary *sum);
+
+/* One line that says what finding F is, into TEXT (CAP bytes). */
+void rp_finding_title(const struct rp_finding *f, char *text, size_t cap);
+
 /* The innermost frame of ST in the program's own source (not a system
  * header, Rust's std, libc's sources or leakaudit.h); else the innermost
  * with a source file; else NULL. */

@@ -4,6 +4,7 @@
  * frame that has a source file, with a fingerprint of the site so that
  * results keep their identity across runs.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -31,28 +32,8 @@ static uint64_t fnv(const char *s)
 static void message(FILE *out, const struct rp_finding *f)
 {
     char text[512];
-    const struct rp_frame *top = f->stack && f->stack->nframes ? &f->stack->frames[0] : NULL;
-    const char *fn = top && top->function ? top->function : "an unknown function";
 
-    switch (f->kind) {
-    case RP_LEAK:
-        snprintf(text, sizeof text, "%llu bytes in %llu blocks leaked, allocated in %s%s",
-                 (unsigned long long)f->bytes, (unsigned long long)f->blocks, fn,
-                 f->per_call ? " (leaks on every call)" : "");
-        break;
-    case RP_CYCLE:
-        snprintf(text, sizeof text, "a cycle of %zu blocks (%llu bytes) leaked, first allocated in %s",
-                 f->nmembers, (unsigned long long)f->bytes, fn);
-        break;
-    case RP_REPEATED_MARK:
-        snprintf(text, sizeof text, "leak_mark called for %llu blocks still allocated, from one site",
-                 (unsigned long long)f->marks);
-        break;
-    default:
-        snprintf(text, sizeof text, "%llu bytes in %llu blocks still allocated at exit",
-                 (unsigned long long)f->bytes, (unsigned long long)f->blocks);
-        break;
-    }
+    rp_finding_title(f, text, sizeof text);
     json_str(out, text);
 }
 

@@ -65,6 +65,32 @@ const struct rp_frame *rp_source_frame(const struct rp_stack *st)
 
 
 
+void rp_finding_title(const struct rp_finding *f, char *text, size_t cap)
+{
+    const struct rp_frame *top = f->stack && f->stack->nframes ? &f->stack->frames[0] : NULL;
+    const char *fn = top && top->function ? top->function : "an unknown function";
+
+    switch (f->kind) {
+    case RP_LEAK:
+        snprintf(text, cap, "%llu bytes in %llu blocks leaked, allocated in %s%s",
+                 (unsigned long long)f->bytes, (unsigned long long)f->blocks, fn,
+                 f->per_call ? " (leaks on every call)" : "");
+        break;
+    case RP_CYCLE:
+        snprintf(text, cap, "a cycle of %zu blocks (%llu bytes) leaked, first allocated in %s",
+                 f->nmembers, (unsigned long long)f->bytes, fn);
+        break;
+    case RP_REPEATED_MARK:
+        snprintf(text, cap, "leak_mark called for %llu blocks still allocated, from one site",
+                 (unsigned long long)f->marks);
+        break;
+    default:
+        snprintf(text, cap, "%llu bytes in %llu blocks still allocated at exit",
+                 (unsigned long long)f->bytes, (unsigned long long)f->blocks);
+        break;
+    }
+}
+
 static const char *plural(uint64_t n, const char *one, const char *many)
 {
     return n == 1 ? one : many;

@@ -21,14 +21,21 @@
 #define EXIT_POLICY_FAILS 1
 #define EXIT_BAD_INPUT 2
 
-enum format { FMT_TEXT, FMT_JSON, FMT_SARIF };
+enum format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_FOLDED, FMT_JUNIT, FMT_N };
+
+static const char *const format_names[FMT_N] = {
+    [FMT_TEXT] = "text", [FMT_JSON] = "json", [FMT_SARIF] = "sarif",
+    [FMT_FOLDED] = "folded", [FMT_JUNIT] = "junit",
+};
 
 static void usage(FILE *out)
 {
     fputs("usage: leakaudit-report [OPTIONS] [DB]\n"
           "Reports what libleakaudit.so recorded in DB (default ./leakaudit.db).\n"
           "\n"
-          "  --format FORMAT          text (default), json or sarif\n"
+          "  --format FORMAT          text (default), json, sarif, folded (flame\n"
+          "                           graph stacks of leaked bytes) or junit\n"
+          "  -o, --output FILE        write the report to FILE, not standard output\n"
           "  --fail-on LIST           kinds that fail, comma-separated "
           "(default leak,cycle,repeated-mark;\n"
           "                           also intentional, reachable; none)\n"
@@ -133,6 +140,7 @@ int main(int argc, char **argv)
         { "run", required_argument, NULL, O_RUN },
         { "session", required_argument, NULL, O_SESSION },
         { "color", required_argument, NULL, O_COLOR },
+        { "output", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -147,7 +155,8 @@ int main(int argc, char **argv)
     struct rp_findings f = { 0 };
     struct rp_symbolizer *sym = NULL;
     enum format format = FMT_TEXT;
-    const char *path = "leakaudit.db", *baseline = NULL;
+    const char *path = "leakaudit.db", *baseline = NULL, *output = NULL;
+    FILE *out = stdout;
     const char **supp_files = NULL;
     size_t nsupp_files = 0;
     int builtin = 1, list = 0, c, status = 0;
@@ -155,20 +164,19 @@ int main(int argc, char **argv)
     int64_t v;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "vhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:vhV", longopts, NULL)) != -1) {
         switch (c) {
         case O_FORMAT:
-            if (strcmp(optarg, "text") == 0)
-                format = FMT_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                format = FMT_JSON;
-            else if (strcmp(optarg, "sarif") == 0)
-                format = FMT_SARIF;
-            else
-                {
-                status = bad_usage("--format wants text, json or sarif, not '%s'", optarg);
+            for (format = 0; format < FMT_N && strcmp(optarg, format_names[format]) != 0;)
+                format++;
+            if (format == FMT_N) {
+                status = bad_usage("--format wants text, json, sarif, folded or junit, not '%s'",
+                                   optarg);
                 goto out;
             }
+            break;
+        case 'o':
+            output = optarg;
             break;
         case O_FAIL_ON:
             if (rp_fail_on_parse(optarg, &policy.fail_mask, err, sizeof err) != 0)
@@ -244,8 +252,14 @@ int main(int argc, char **argv)
         status = bad_usage("one database at a time (extra argument '%s')", argv[optind]);
         goto out;
     }
+    if (output && !(out = fopen(output, "w"))) {
+        out = stdout;
+        fprintf(stderr, "leakaudit-report: cannot write %s: %s\n", output, strerror(errno));
+        status = EXIT_BAD_INPUT;
+        goto out;
+    }
     if (eo.color < 0)
-        eo.color = format == FMT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+        eo.color = format == FMT_TEXT && isatty(fileno(out)) && !getenv("NO_COLOR");
 
     if (builtin)
         rp_supp_builtin(&supp);
@@ -280,17 +294,22 @@ int main(int argc, char **argv)
     rp_findings_sort(&f);
 
     if (format == FMT_JSON)
-        rp_emit_json(stdout, &db, &f, &sum);
+        rp_emit_json(out, &db, &f, &sum);
     else if (format == FMT_SARIF)
-        rp_emit_sarif(stdout, &db, &f);
+        rp_emit_sarif(out, &db, &f);
+    else if (format == FMT_FOLDED)
+        rp_emit_folded(out, &f);
+    else if (format == FMT_JUNIT)
+        rp_emit_junit(out, &db, &f, &sum);
     else
-        rp_emit_text(stdout, &db, &f, &sum, &eo);
+        rp_emit_text(out, &db, &f, &sum, &eo);
     status = sum.fail ? EXIT_POLICY_FAILS : 0;
 out:
     /* Every path ends here, so that nothing is left allocated (the report
      * runs under LeakSanitizer in CI). */
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "leakaudit-report: writing the report: %s\n", strerror(errno));
+    if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {
+        fprintf(stderr, "leakaudit-report: writing the report%s%s: %s\n",
+                output ? " to " : "", output ? output : "", strerror(errno));
         status = EXIT_BAD_INPUT;
     }
     free(supp_files);

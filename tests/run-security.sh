@@ -45,4 +45,18 @@ check_grep "text report: the escape shown as \\\\x1b" '\\x1b\[31mRED\\x1b\[0m' "
 check_eq "JSON report: valid, with the arguments exactly" \
     "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["runs"][0]["argv"][1:3] == sys.argv[2:4])' \
         "$WORK/hostile.json" "$esc" "$sqli")" True
+# JUnit XML and folded stacks from a database whose strings are hostile: a
+# path with XML's special characters, a module path with escapes and ';'.
+cp "$db" "$WORK/a<b>&\"c'.db"
+"$SQLITE3" "$WORK/a<b>&\"c'.db" "UPDATE modules SET path = '/x/$esc;<m>&.so' WHERE path LIKE '%/leaks'"
+"$REPORT" --format junit "$WORK/a<b>&\"c'.db" > "$WORK/hostile.xml" 2> /dev/null
+check_eq "junit: well-formed XML, the database path and module path intact after parsing" \
+    "$("$PY" -c 'import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+print(r.find("testsuite").get("name").endswith("a<b>&\"c'"'"'.db"), any(";<m>&.so" in f.text for f in r.iter("failure")))' "$WORK/hostile.xml")" "True True"
+check "junit: no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$WORK/hostile.xml'"
+"$REPORT" --format folded --no-builtin-suppressions "$WORK/a<b>&\"c'.db" > "$WORK/hostile.folded" 2> /dev/null
+check_eq "folded: unsymbolized frames named by their module, no ';' or escape inside a frame" \
+    "$(grep -c "^[^$(printf '\033')]* [0-9]*$" "$WORK/hostile.folded"):$(grep -c ':<m>&.so' "$WORK/hostile.folded")" \
+    "$(wc -l < "$WORK/hostile.folded"):$(grep -c . "$WORK/hostile.folded")"
 finish
