@@ -109,8 +109,10 @@ static double la_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Checkpoints (further down). */
-static pid_t la_ckpt_pid;   /* the checkpoint child not yet reaped */
+/* Checkpoints and snapshots (further down). */
+static pid_t la_snap_owner;
+static pid_t la_snap_pid;        /* the last snapshot child, not yet reaped */
+static const char *la_snap_what; /* what it writes, for a warning */
 static int64_t la_ckpt_due; /* CLOCK_MONOTONIC_COARSE nanoseconds */
 static int la_ckpt_warned;
 static LA_TLS unsigned t_ckpt_tick;
@@ -663,7 +665,8 @@ static void la_fork_child(void)
     sc_fork_child();
     la_exit_known = 0;
     t_daemon = 0;
-    la_ckpt_pid = 0; /* the parent's to reap */
+    la_snap_pid = 0; /* the parent's to reap */
+    la_snap_owner = 0;
     la_ckpt_due = la_mono_ns() + (int64_t)la_opt.checkpoint * 1000000000;
     t_guard--;
 }
@@ -860,21 +863,73 @@ static int la_reap(pid_t pid, int flags, const char *what)
     return 1;
 }
 
-/* ---- checkpoints ---------------------------------------------------------- */
+/* ---- checkpoints and snapshots ----------------------------------------------- */
 
-/* Waits for the last checkpoint's child: the final run replaces its run. */
-static void la_checkpoint_wait(void)
+/*
+ * One snapshot child at a time: the thread that makes one, or reaps the
+ * last, holds la_snap_owner (its thread id).  A checkpoint or a snapshot
+ * asked for by signal goes without when another thread holds it (it may
+ * be the very thread the signal interrupted); the others wait.
+ */
+
+/* 1: taken (give it back with la_snap_unlock); 0: this thread has it
+ * already; -1: another thread has it and WAIT is 0. */
+static int la_snap_lock(int wait)
 {
-    pid_t last = __atomic_exchange_n(&la_ckpt_pid, 0, __ATOMIC_ACQ_REL);
+    pid_t me = la_tid();
 
-    if (last > 0)
-        la_reap(last, 0, "a checkpoint");
+    for (;;) {
+        pid_t owner = 0;
+        if (__atomic_compare_exchange_n(&la_snap_owner, &owner, me, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return 1;
+        if (owner == me)
+            return 0;
+        if (!wait)
+            return -1;
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+}
+
+static void la_snap_unlock(int got)
+{
+    if (got == 1)
+        __atomic_store_n(&la_snap_owner, 0, __ATOMIC_RELEASE);
+}
+
+/* Reaps the last snapshot child, waiting for it (BLOCK) or only looking.
+ * Returns 1 when none is left running. */
+static int la_snap_reap(int block)
+{
+    if (la_snap_pid > 0 && !la_reap(la_snap_pid, block ? 0 : WNOHANG, la_snap_what))
+        return 0;
+    la_snap_pid = 0;
+    return 1;
+}
+
+/* Makes the snapshot child that writes a run ended for REASON (WHAT, in a
+ * warning).  0, or -1 with errno (EINVAL: recording has stopped). */
+static int la_snap_start(const char *reason, const char *what)
+{
+    int s = la_load_state();
+
+    if (s != ST_RECORDING && s != ST_DEGRADED) {
+        errno = EINVAL;
+        return -1;
+    }
+    pid_t pid = la_snapshot(reason, 0, s);
+    if (pid < 0)
+        return -1;
+    la_snap_pid = pid;
+    la_snap_what = what;
+    return 0;
 }
 
 /*
  * On every recorded allocation while checkpoints are on: every 256th
  * looks at the clock, and the thread that finds one due takes it, unless
- * the last one is still being written.
+ * the last snapshot child is still writing.
  */
 static LA_NOINLINE void la_checkpoint_tick(void)
 {
@@ -886,19 +941,48 @@ static LA_NOINLINE void la_checkpoint_tick(void)
                                      now + (int64_t)la_opt.checkpoint * 1000000000,
                                      0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return;
-    pid_t last = __atomic_exchange_n(&la_ckpt_pid, 0, __ATOMIC_ACQ_REL);
-    if (last > 0 && !la_reap(last, WNOHANG, "a checkpoint")) {
-        __atomic_store_n(&la_ckpt_pid, last, __ATOMIC_RELEASE);
+    int got = la_snap_lock(0);
+    if (got < 0)
         return;
-    }
-    int s = la_load_state();
-    if (s != ST_RECORDING && s != ST_DEGRADED)
-        return;
-    pid_t pid = la_snapshot("checkpoint", 0, s);
-    if (pid > 0)
-        __atomic_store_n(&la_ckpt_pid, pid, __ATOMIC_RELEASE);
-    else if (!__atomic_exchange_n(&la_ckpt_warned, 1, __ATOMIC_RELAXED))
+    if (la_snap_reap(0) && la_snap_start("checkpoint", "a checkpoint") != 0 &&
+        !__atomic_exchange_n(&la_ckpt_warned, 1, __ATOMIC_RELAXED))
         la_warn("cannot take a checkpoint: %s", strerror(errno));
+    la_snap_unlock(got);
+}
+
+/* leak_snapshot(), or the snapshot signal (FROM_SIGNAL). */
+static int la_take_snapshot(int from_signal)
+{
+    int saved = errno, rc = -1;
+
+    t_guard++;
+    int got = la_snap_lock(!from_signal);
+    if (got < 0) {
+        errno = EBUSY;
+    } else {
+        la_snap_reap(1);
+        rc = la_snap_start("snapshot", "a snapshot");
+        la_snap_unlock(got);
+        if (rc == 0)
+            errno = saved;
+    }
+    t_guard--;
+    if (from_signal)
+        errno = saved;
+    return rc;
+}
+
+int la_leak_snapshot(void)
+{
+    if (la_load_state() == ST_UNSTARTED)
+        la_start();
+    return la_take_snapshot(0);
+}
+
+static void la_on_snapshot_signal(int sig)
+{
+    (void)sig;
+    la_take_snapshot(1);
 }
 
 /* ---- the end of a run ------------------------------------------------------- */
@@ -917,7 +1001,10 @@ static void la_finish(const char *reason)
     t_guard++;
     la_set_state(ST_STOPPED);
     if (s == ST_RECORDING || s == ST_DEGRADED) {
-        la_checkpoint_wait();
+        /* The final run replaces the last checkpoint: that one first. */
+        int got = la_snap_lock(1);
+        la_snap_reap(1);
+        la_snap_unlock(got);
         la_write_run(reason, 0, s, getppid(), 0);
     }
     t_guard--;
@@ -951,7 +1038,8 @@ static void la_crash(int sig)
         return;
     t_guard++;
     la_set_state(ST_STOPPED);
-    la_checkpoint_wait();
+    la_snap_lock(1); /* kept: the process ends here */
+    la_snap_reap(1);
     snprintf(what, sizeof what, "the run that dies of signal %d", sig);
     pid_t pid = la_snapshot("signal", sig, s);
     if (pid < 0)
@@ -1084,6 +1172,16 @@ __attribute__((constructor(101))) static void la_constructor(int argc,
     threads_init();
     if (la_opt.crash && REAL(sigaction))
         sig_init(real.sigaction, la_crash);
+    if (la_opt.snapshot_signal && REAL(sigaction)) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = la_on_snapshot_signal;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        if (real.sigaction((int)la_opt.snapshot_signal, &sa, NULL) != 0)
+            la_warn("LEAKAUDIT_SNAPSHOT_SIGNAL=%ld: cannot handle that signal: %s",
+                    la_opt.snapshot_signal, strerror(errno));
+    }
     t_guard--;
 }
 

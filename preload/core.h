@@ -47,6 +47,9 @@ LA_HIDDEN int la_daemon(int nochdir, int noclose);
 /* dlclose(): the objects about to go are noted first (modules.h). */
 LA_HIDDEN int la_dlclose(void *handle);
 
+/* leak_snapshot(), as in leakaudit.h. */
+LA_HIDDEN int la_leak_snapshot(void);
+
 /* leak_mark(), as in leakaudit.h. */
 LA_HIDDEN int la_mark(const void *ptr, const char *why, LA_CALLER_ARGS);
 

@@ -40,6 +40,7 @@ LA_EXPORT int dlclose(void *handle) { return la_dlclose(handle); }
 LA_EXPORT int daemon(int nochdir, int noclose) { return la_daemon(nochdir, noclose); }
 
 LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, why, LA_CALLER); }
+LA_EXPORT int leak_snapshot(void) { return la_leak_snapshot(); }
 
 LA_EXPORT void exit(int status) { la_exit(status); }
 LA_EXPORT void _exit(int status) { la_exit_now(status, 0); }

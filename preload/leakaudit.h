@@ -6,6 +6,10 @@
  * link-time dependency: it looks the shim up at run time, so without
  * libleakaudit.so preloaded it does nothing and returns 0, and the call can
  * stay in production code.  Safe to call from any thread.
+ *
+ * A long-running program (a server that never exits) calls leak_snapshot()
+ * to have its live blocks recorded now, as a snapshot run, and goes on;
+ * leakaudit-report --growth compares two snapshots of one process.
  */
 #ifndef LEAKAUDIT_H
 #define LEAKAUDIT_H
@@ -15,11 +19,30 @@ extern "C" {
 #endif
 
 #ifdef LEAKAUDIT_SHIM
-/* Inside the shim: the real definition. */
+/* Inside the shim: the real definitions. */
 int leak_mark(const void *ptr, const char *why);
+int leak_snapshot(void);
 #else
 
 #include <dlfcn.h>
+
+/* The shim's function NAME, looked up once into *CACHE: NULL without the
+ * shim. */
+static inline void *leakaudit_lookup_(const char *name, void **cache)
+{
+    /* 0: not looked up yet; 1: looked up, no shim; else the function. */
+    void *fn = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+
+    if (fn == 0) {
+        /* (void *)0 is RTLD_DEFAULT, spelled out so that the header does not
+         * need _GNU_SOURCE. */
+        fn = dlsym((void *)0, name);
+        if (fn == 0)
+            fn = (void *)1;
+        __atomic_store_n(cache, fn, __ATOMIC_RELEASE);
+    }
+    return fn == (void *)1 ? (void *)0 : fn;
+}
 
 /*
  * Registers the heap block that PTR points at (its start or any byte inside
@@ -31,24 +54,30 @@ int leak_mark(const void *ptr, const char *why);
 static inline int leak_mark(const void *ptr, const char *why)
 {
     typedef int (*leakaudit_mark_fn)(const void *, const char *);
-    /* 0: not looked up yet; 1: looked up, no shim; else the function. */
-    static leakaudit_mark_fn cached;
-    leakaudit_mark_fn fn = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);
+    static void *cache;
+    leakaudit_mark_fn fn = (leakaudit_mark_fn)leakaudit_lookup_("leak_mark", &cache);
 
-    if (fn == 0) {
-        /* (void *)0 is RTLD_DEFAULT, spelled out so that the header does not
-         * need _GNU_SOURCE. */
-        fn = (leakaudit_mark_fn)dlsym((void *)0, "leak_mark");
-        if (fn == 0)
-            fn = (leakaudit_mark_fn)1;
-        __atomic_store_n(&cached, fn, __ATOMIC_RELEASE);
-    }
-    if (fn == (leakaudit_mark_fn)1)
+    if (!fn)
         return 0;
     int rc = fn(ptr, why);
     /* Not a tail call: the caller's frame must stay in the mark site. */
     __asm__ volatile("" : "+r"(rc));
     return rc;
+}
+
+/*
+ * Records the live blocks now, with their classes, as a snapshot run (the
+ * reachability scan and the writing happen in a copy of the process: the
+ * program goes on at once).  Returns 0; or -1 with errno (EINVAL when the
+ * shim has stopped recording, EAGAIN or ENOMEM when no copy could be
+ * made).  Without the shim: 0.
+ */
+static inline int leak_snapshot(void)
+{
+    static void *cache;
+    int (*fn)(void) = (int (*)(void))leakaudit_lookup_("leak_snapshot", &cache);
+
+    return fn ? fn() : 0;
 }
 
 #endif /* LEAKAUDIT_SHIM */

@@ -134,6 +134,11 @@ struct runs_ctx {
     size_t cap;
 };
 
+static void row_count(sqlite3_stmt *st, void *p)
+{
+    *(size_t *)p = (size_t)sqlite3_column_int64(st, 0);
+}
+
 static void row_run(sqlite3_stmt *st, void *p)
 {
     struct runs_ctx *c = p;
@@ -357,13 +362,25 @@ int rp_db_read(const char *path, const struct rp_filter *filter,
     if (rd_prepare(&r, "SELECT id, pid, ppid, exe, cwd, session, start_time,"
                        " end_time, end_reason, exit_code, signal, complete,"
                        " scan FROM runs WHERE (?1 < 0 OR id = ?1)"
-                       " AND (?2 IS NULL OR session = ?2) ORDER BY id", &st) != 0)
+                       " AND (?2 IS NULL OR session = ?2)"
+                       " AND (?1 >= 0 OR (end_reason = 'snapshot') = ?3)"
+                       " ORDER BY id", &st) != 0)
         goto out;
     sqlite3_bind_int64(st, 1, filter->run);
     if (filter->session)
         sqlite3_bind_text(st, 2, filter->session, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, filter->snapshots != 0);
     if (rd_rows(&r, st, row_run, &rc) != 0)
         goto out;
+    if (filter->run < 0 && !filter->snapshots) {
+        if (rd_prepare(&r, "SELECT count(*) FROM runs WHERE end_reason = 'snapshot'"
+                           " AND (?1 IS NULL OR session = ?1)", &st) != 0)
+            goto out;
+        if (filter->session)
+            sqlite3_bind_text(st, 1, filter->session, -1, SQLITE_STATIC);
+        if (rd_rows(&r, st, row_count, &out->hidden_snapshots) != 0)
+            goto out;
+    }
     if (filter->run >= 0 && out->nruns == 0) {
         rd_fail(&r, "%s: no run with id %lld", path, (long long)filter->run);
         goto out;

@@ -10,6 +10,9 @@
 struct rp_filter {
     int64_t run;         /* only this run id; -1 for every run */
     const char *session; /* only runs of this LEAKAUDIT_SESSION, or NULL */
+    int snapshots;       /* 0: no snapshot run (unless RUN names one; the
+                            db counts them in hidden_snapshots); 1: only
+                            snapshot runs */
 };
 
 /*

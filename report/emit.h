@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "growth.h"
 #include "policy.h"
 
 struct rp_emit_opts {
@@ -39,6 +40,12 @@ void rp_emit_folded(FILE *out, const struct rp_findings *f);
  * fails. */
 void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_findings *f,
                    const struct rp_summary *sum);
+
+/* --growth: the sites that grew between snapshots, as text (a GREW or OK
+ * line last) or as JSON ("format": "leakaudit-growth", docs/json.md). */
+void rp_emit_growth_text(FILE *out, const struct rp_db *db, const struct rp_growth *g,
+                         const struct rp_emit_opts *o);
+void rp_emit_growth_json(FILE *out, const struct rp_db *db, const struct rp_growth *g);
 
 /* One line that says what finding F is, into TEXT (CAP bytes). */
 void rp_finding_title(const struct rp_finding *f, char *text, size_t cap);

@@ -183,3 +183,39 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
     json_bool(out, "fail", sum->fail);
     fputs("}\n", out);
 }
+
+void rp_emit_growth_json(FILE *out, const struct rp_db *db, const struct rp_growth *g)
+{
+    fputc('{', out);
+    json_key(out, "format", 1);
+    json_str(out, "leakaudit-growth");
+    json_key(out, "version", 0);
+    fputs("1", out);
+    json_key(out, "database", 0);
+    json_str(out, db->path);
+    json_u64(out, "processes", g->processes);
+    json_key(out, "sites", 0);
+    fputc('[', out);
+    for (size_t i = 0; i < g->n; i++) {
+        const struct rp_growth_site *x = &g->v[i];
+        fputs(i ? ",\n{" : "\n{", out);
+        json_key(out, "pid", 1);
+        fprintf(out, "%lld", (long long)x->after->pid);
+        json_key(out, "before_run", 0);
+        fprintf(out, "%lld", (long long)x->before->id);
+        json_key(out, "after_run", 0);
+        fprintf(out, "%lld", (long long)x->after->id);
+        json_key(out, "seconds", 0);
+        fprintf(out, "%.3f", x->after->end_time - x->before->end_time);
+        json_u64(out, "blocks_before", x->blocks_before);
+        json_u64(out, "blocks_after", x->blocks_after);
+        json_u64(out, "bytes_before", x->bytes_before);
+        json_u64(out, "bytes_after", x->bytes_after);
+        json_key(out, "stack", 0);
+        json_stack(out, x->stack);
+        fputc('}', out);
+    }
+    fputs("\n]", out);
+    json_bool(out, "grew", g->n > 0);
+    fputs("}\n", out);
+}

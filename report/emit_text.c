@@ -271,7 +271,11 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
 
     fputs("leakaudit-report: ", out);
     put_safe(out, db->path);
-    fprintf(out, ": %zu %s\n", db->nruns, plural(db->nruns, "run", "runs"));
+    fprintf(out, ": %zu %s", db->nruns, plural(db->nruns, "run", "runs"));
+    if (db->hidden_snapshots)
+        fprintf(out, " (and %zu snapshot %s, which --growth compares)", db->hidden_snapshots,
+                plural(db->hidden_snapshots, "run", "runs"));
+    fputc('\n', out);
     for (size_t i = 0; i < db->nruns; i++)
         emit_run(out, &db->runs[i]);
     fputs(o->color ? "\n" C_BOLD "SUMMARY" C_OFF "\n" : "\nSUMMARY\n", out);
@@ -297,4 +301,45 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
     else
         fprintf(out, "%sOK%s: no failing finding\n", o->color ? C_GREEN : "",
                 o->color ? C_OFF : "");
+}
+
+void rp_emit_growth_text(FILE *out, const struct rp_db *db, const struct rp_growth *g,
+                         const struct rp_emit_opts *o)
+{
+    const struct rp_run *shown = NULL;
+
+    fputs("leakaudit-report: ", out);
+    put_safe(out, db->path);
+    fprintf(out, ": growth between the first and last snapshots of %zu %s\n",
+            g->processes, plural(g->processes, "process", "processes"));
+    for (size_t i = 0; i < g->n; i++) {
+        const struct rp_growth_site *x = &g->v[i];
+        const struct rp_frame *src = rp_source_frame(x->stack);
+        if (x->after != shown) {
+            fprintf(out, "\npid %lld", (long long)x->after->pid);
+            for (size_t k = 0; k < x->after->argc; k++) {
+                fputc(' ', out);
+                put_safe(out, x->after->argv[k]);
+            }
+            fprintf(out, ": snapshot run %lld to run %lld, %.1f s later\n",
+                    (long long)x->before->id, (long long)x->after->id,
+                    x->after->end_time - x->before->end_time);
+            shown = x->after;
+        }
+        fprintf(out, "\n%s+%llu %s%s, +%llu bytes (%llu -> %llu blocks) in ",
+                o->color ? C_RED : "",
+                (unsigned long long)(x->blocks_after - x->blocks_before),
+                plural(x->blocks_after - x->blocks_before, "block", "blocks"),
+                o->color ? C_OFF : "",
+                (unsigned long long)(x->bytes_after - x->bytes_before),
+                (unsigned long long)x->blocks_before, (unsigned long long)x->blocks_after);
+        put_safe(out, src && src->function ? src->function : "an unknown function");
+        fputs(", allocated at:\n", out);
+        emit_stack(out, x->stack, "    ");
+    }
+    if (g->n)
+        fprintf(out, "\n%sGREW%s: %zu %s\n", o->color ? C_RED : "", o->color ? C_OFF : "",
+                g->n, plural(g->n, "site", "sites"));
+    else
+        fprintf(out, "\n%sOK%s: no site grew\n", o->color ? C_GREEN : "", o->color ? C_OFF : "");
 }

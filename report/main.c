@@ -49,6 +49,8 @@ static void usage(FILE *out)
           "  --run ID                 report only run ID\n"
           "  --session LABEL          report only runs recorded with "
           "LEAKAUDIT_SESSION=LABEL\n"
+          "  --growth                 compare each process's first and last snapshot\n"
+          "                           runs: the sites whose live blocks grew (exit 1)\n"
           "  --color WHEN             colour the text: auto (default), always, never\n"
           "  -v, --verbose            text: show reachable sites too\n"
           "  -h, --help               this help\n"
@@ -128,7 +130,7 @@ static int load_baseline(const char *path, const struct rp_analysis_opts *ao,
 int main(int argc, char **argv)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
-           O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR };
+           O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -140,6 +142,7 @@ int main(int argc, char **argv)
         { "run", required_argument, NULL, O_RUN },
         { "session", required_argument, NULL, O_SESSION },
         { "color", required_argument, NULL, O_COLOR },
+        { "growth", no_argument, NULL, O_GROWTH },
         { "output", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -159,7 +162,8 @@ int main(int argc, char **argv)
     FILE *out = stdout;
     const char **supp_files = NULL;
     size_t nsupp_files = 0;
-    int builtin = 1, list = 0, c, status = 0;
+    int builtin = 1, list = 0, growth = 0, c, status = 0;
+    struct rp_growth g = { 0 };
     char err[1024];
     int64_t v;
 
@@ -230,6 +234,9 @@ int main(int argc, char **argv)
                 goto out;
             }
             break;
+        case O_GROWTH:
+            growth = 1;
+            break;
         case 'v':
             eo.verbose = 1;
             break;
@@ -252,6 +259,11 @@ int main(int argc, char **argv)
         status = bad_usage("one database at a time (extra argument '%s')", argv[optind]);
         goto out;
     }
+    if (growth && format != FMT_TEXT && format != FMT_JSON) {
+        status = bad_usage("--growth reports as text or json, not '%s'", format_names[format]);
+        goto out;
+    }
+    filter.snapshots = growth;
     if (output && !(out = fopen(output, "w"))) {
         out = stdout;
         fprintf(stderr, "leakaudit-report: cannot write %s: %s\n", output, strerror(errno));
@@ -283,6 +295,23 @@ int main(int argc, char **argv)
         goto out;
     }
     sym = rp_sym_new();
+    if (growth) {
+        rp_growth_find(&db, &g);
+        if (g.processes == 0) {
+            fprintf(stderr, "leakaudit-report: %s: no process has two snapshot runs "
+                    "(leak_snapshot(), LEAKAUDIT_SNAPSHOT_SIGNAL) to compare\n", path);
+            status = EXIT_BAD_INPUT;
+            goto out;
+        }
+        for (size_t i = 0; i < g.n; i++)
+            rp_sym_stack(sym, g.v[i].after, g.v[i].stack);
+        if (format == FMT_JSON)
+            rp_emit_growth_json(out, &db, &g);
+        else
+            rp_emit_growth_text(out, &db, &g, &eo);
+        status = g.n ? EXIT_POLICY_FAILS : 0;
+        goto out;
+    }
     if (baseline && load_baseline(baseline, &ao, sym, &policy, err, sizeof err) != 0) {
         fprintf(stderr, "leakaudit-report: baseline %s\n", err);
         status = EXIT_BAD_INPUT;
@@ -318,6 +347,7 @@ out:
     free(policy.baseline);
     rp_sym_free(sym);
     rp_findings_free(&f);
+    rp_growth_free(&g);
     rp_db_free(&db);
     rp_supp_free(&supp);
     return status;

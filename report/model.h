@@ -83,6 +83,7 @@ struct rp_db {
     char *path;
     struct rp_run *runs;
     size_t nruns;
+    size_t hidden_snapshots; /* snapshot runs the filter left out */
 };
 
 /* Index of the block that starts at ADDR, or -1. */
