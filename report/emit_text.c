@@ -46,7 +46,11 @@ static int runtime_frame(const struct rp_frame *f)
     for (size_t i = 0; i < sizeof inlined / sizeof *inlined; i++)
         if (strncmp(f->file, inlined[i], strlen(inlined[i])) == 0)
             return 1;
-    return strcmp(base ? base + 1 : f->file, "leakaudit.h") == 0;
+    static const char *const helpers[] = { "leakaudit.h", "leakaudit.hpp", "leakaudit.rs" };
+    for (size_t i = 0; i < sizeof helpers / sizeof *helpers; i++)
+        if (strcmp(base ? base + 1 : f->file, helpers[i]) == 0)
+            return 1;
+    return 0;
 }
 
 const struct rp_frame *rp_source_frame(const struct rp_stack *st)
