@@ -484,6 +484,7 @@ void rp_findings_free(struct rp_findings *out)
     for (size_t i = 0; i < out->n; i++) {
         free(out->v[i].members);
         free(out->v[i].key);
+        free(out->v[i].runs);
     }
     free(out->v);
     memset(out, 0, sizeof *out);

@@ -43,6 +43,9 @@ struct rp_finding {
     size_t nmembers;
     uint64_t instances;
     uint64_t first_seq;          /* for a stable order */
+    /* merged across runs (rp_findings_merge, policy.h): its runs */
+    struct rp_run **runs;
+    size_t nruns;
     /* set by the policy */
     char *key;                   /* the site, symbolized, without addresses */
     int suppressed, baselined, fails;

@@ -389,6 +389,9 @@ int rp_db_read(const char *path, const struct rp_filter *filter,
         if (rd_run_tables(&r, &out->runs[i]) != 0)
             goto out;
     out->path = rp_xstrdup(path);
+    out->paths = rp_xmalloc(sizeof *out->paths);
+    out->paths[0] = rp_xstrdup(path);
+    out->npaths = 1;
     ret = 0;
 out:
     sqlite3_close(r.db);

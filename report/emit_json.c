@@ -44,11 +44,15 @@ static void json_stack(FILE *out, const struct rp_stack *st)
     fputc(']', out);
 }
 
-static void json_run(FILE *out, const struct rp_run *r)
+static void json_run(FILE *out, const struct rp_db *db, const struct rp_run *r)
 {
     fputc('{', out);
     json_key(out, "run", 1);
     fprintf(out, "%lld", (long long)r->id);
+    if (db->npaths > 1) {
+        json_key(out, "database", 0);
+        fprintf(out, "%zu", r->database);
+    }
     json_key(out, "pid", 0);
     fprintf(out, "%lld", (long long)r->pid);
     json_key(out, "ppid", 0);
@@ -98,6 +102,14 @@ static void json_finding(FILE *out, const struct rp_finding *f)
     json_str(out, rp_kind_name(f->kind));
     json_key(out, "run", 0);
     fprintf(out, "%lld", (long long)f->run->id);
+    if (f->nruns) {
+        json_key(out, "runs", 0);
+        fputc('[', out);
+        for (size_t i = 0; i < f->nruns; i++)
+            fprintf(out, "%s{\"database\":%zu,\"run\":%lld}", i ? "," : "",
+                    f->runs[i]->database, (long long)f->runs[i]->id);
+        fputc(']', out);
+    }
     json_u64(out, "blocks", f->blocks);
     json_u64(out, "bytes", f->bytes);
     json_u64(out, "direct_blocks", f->direct_blocks);
@@ -157,12 +169,22 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
     fputs("1", out);
     json_key(out, "database", 0);
     json_str(out, db->path);
+    if (db->npaths > 1) {
+        json_key(out, "databases", 0);
+        fputc('[', out);
+        for (size_t i = 0; i < db->npaths; i++) {
+            if (i)
+                fputc(',', out);
+            json_str(out, db->paths[i]);
+        }
+        fputc(']', out);
+    }
     json_key(out, "runs", 0);
     fputc('[', out);
     for (size_t i = 0; i < db->nruns; i++) {
         if (i)
             fputc(',', out);
-        json_run(out, &db->runs[i]);
+        json_run(out, db, &db->runs[i]);
     }
     fputc(']', out);
     json_key(out, "summary", 0);

@@ -126,9 +126,14 @@ static void emit_stack(FILE *out, const struct rp_stack *st, const char *indent)
     }
 }
 
-static void emit_run(FILE *out, const struct rp_run *r)
+static void emit_run(FILE *out, const struct rp_db *db, const struct rp_run *r)
 {
-    fprintf(out, "run %lld: pid %lld", (long long)r->id, (long long)r->pid);
+    fprintf(out, "run %lld", (long long)r->id);
+    if (db->npaths > 1) {
+        fputs(" of ", out);
+        put_safe(out, db->paths[r->database]);
+    }
+    fprintf(out, ": pid %lld", (long long)r->pid);
     for (size_t i = 0; i < r->argc; i++) {
         fputc(' ', out);
         put_safe(out, r->argv[i]);
@@ -233,7 +238,9 @@ static void emit_finding(FILE *out, const struct rp_finding *f, int many_runs,
     default:
         break;
     }
-    if (many_runs)
+    if (f->nruns > 1)
+        fprintf(out, " (in %zu runs)", f->nruns);
+    else if (many_runs)
         fprintf(out, " (run %lld)", (long long)f->run->id);
     if (f->baselined)
         fputs(" [in the baseline]", out);
@@ -274,14 +281,17 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
     size_t hidden = 0;
 
     fputs("leakaudit-report: ", out);
-    put_safe(out, db->path);
+    for (size_t i = 0; i < db->npaths; i++) {
+        fputs(i ? ", " : "", out);
+        put_safe(out, db->paths[i]);
+    }
     fprintf(out, ": %zu %s", db->nruns, plural(db->nruns, "run", "runs"));
     if (db->hidden_snapshots)
         fprintf(out, " (and %zu snapshot %s, which --growth compares)", db->hidden_snapshots,
                 plural(db->hidden_snapshots, "run", "runs"));
     fputc('\n', out);
     for (size_t i = 0; i < db->nruns; i++)
-        emit_run(out, &db->runs[i]);
+        emit_run(out, db, &db->runs[i]);
     fputs(o->color ? "\n" C_BOLD "SUMMARY" C_OFF "\n" : "\nSUMMARY\n", out);
     for (int k = 0; k < RP_KINDS; k++)
         emit_totals(out, rp_kind_name(k), &sum->kind[k], "");

@@ -30,8 +30,9 @@ static const char *const format_names[FMT_N] = {
 
 static void usage(FILE *out)
 {
-    fputs("usage: leakaudit-report [OPTIONS] [DB]\n"
-          "Reports what libleakaudit.so recorded in DB (default ./leakaudit.db).\n"
+    fputs("usage: leakaudit-report [OPTIONS] [DB...]\n"
+          "Reports what libleakaudit.so recorded in DB (default ./leakaudit.db); with\n"
+          "several, their runs in one report, a finding per site across them.\n"
           "\n"
           "  --format FORMAT          text (default), json, sarif, folded (flame\n"
           "                           graph stacks of leaked bytes) or junit\n"
@@ -49,6 +50,8 @@ static void usage(FILE *out)
           "  --run ID                 report only run ID\n"
           "  --session LABEL          report only runs recorded with "
           "LEAKAUDIT_SESSION=LABEL\n"
+          "  --merge                  one finding per site across runs (always with\n"
+          "                           several databases)\n"
           "  --growth                 compare each process's first and last snapshot\n"
           "                           runs: the sites whose live blocks grew (exit 1)\n"
           "  --color WHEN             colour the text: auto (default), always, never\n"
@@ -130,7 +133,7 @@ static int load_baseline(const char *path, const struct rp_analysis_opts *ao,
 int main(int argc, char **argv)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
-           O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH };
+           O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -143,6 +146,7 @@ int main(int argc, char **argv)
         { "session", required_argument, NULL, O_SESSION },
         { "color", required_argument, NULL, O_COLOR },
         { "growth", no_argument, NULL, O_GROWTH },
+        { "merge", no_argument, NULL, O_MERGE },
         { "output", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -162,7 +166,7 @@ int main(int argc, char **argv)
     FILE *out = stdout;
     const char **supp_files = NULL;
     size_t nsupp_files = 0;
-    int builtin = 1, list = 0, growth = 0, c, status = 0;
+    int builtin = 1, list = 0, growth = 0, merge = 0, c, status = 0;
     struct rp_growth g = { 0 };
     char err[1024];
     int64_t v;
@@ -237,6 +241,9 @@ int main(int argc, char **argv)
         case O_GROWTH:
             growth = 1;
             break;
+        case O_MERGE:
+            merge = 1;
+            break;
         case 'v':
             eo.verbose = 1;
             break;
@@ -253,12 +260,14 @@ int main(int argc, char **argv)
             }
         }
     }
-    if (optind < argc)
-        path = argv[optind++];
-    if (optind < argc) {
-        status = bad_usage("one database at a time (extra argument '%s')", argv[optind]);
+    const char **paths = optind < argc ? (const char **)argv + optind : &path;
+    size_t npaths = optind < argc ? (size_t)(argc - optind) : 1;
+    if (npaths > 1 && filter.run >= 0) {
+        status = bad_usage("--run %s names a run of one database: give only that database",
+                           argv[optind]);
         goto out;
     }
+    merge |= npaths > 1;
     if (growth && format != FMT_TEXT && format != FMT_JSON) {
         status = bad_usage("--growth reports as text or json, not '%s'", format_names[format]);
         goto out;
@@ -289,17 +298,21 @@ int main(int argc, char **argv)
     }
     policy.supp = &supp;
 
-    if (rp_db_read(path, &filter, &db, err, sizeof err) != 0) {
-        fprintf(stderr, "leakaudit-report: %s\n", err);
-        status = EXIT_BAD_INPUT;
-        goto out;
+    for (size_t i = 0; i < npaths; i++) {
+        struct rp_db one;
+        if (rp_db_read(paths[i], &filter, &one, err, sizeof err) != 0) {
+            fprintf(stderr, "leakaudit-report: %s\n", err);
+            status = EXIT_BAD_INPUT;
+            goto out;
+        }
+        rp_db_absorb(&db, &one);
     }
     sym = rp_sym_new();
     if (growth) {
         rp_growth_find(&db, &g);
         if (g.processes == 0) {
             fprintf(stderr, "leakaudit-report: %s: no process has two snapshot runs "
-                    "(leak_snapshot(), LEAKAUDIT_SNAPSHOT_SIGNAL) to compare\n", path);
+                    "(leak_snapshot(), LEAKAUDIT_SNAPSHOT_SIGNAL) to compare\n", db.path);
             status = EXIT_BAD_INPUT;
             goto out;
         }
@@ -319,6 +332,8 @@ int main(int argc, char **argv)
     }
     struct rp_summary sum;
     find_all(&db, &ao, sym, &f);
+    if (merge)
+        rp_findings_merge(&f);
     rp_policy_apply(&f, &policy, &sum);
     rp_findings_sort(&f);
 

@@ -153,6 +153,28 @@ void rp_db_free(struct rp_db *db)
     for (size_t i = 0; i < db->nruns; i++)
         rp_run_free(&db->runs[i]);
     free(db->runs);
+    for (size_t i = 0; i < db->npaths; i++)
+        free(db->paths[i]);
+    free(db->paths);
     free(db->path);
     memset(db, 0, sizeof *db);
+}
+
+void rp_db_absorb(struct rp_db *into, struct rp_db *from)
+{
+    into->runs = rp_xrealloc(into->runs, into->nruns + from->nruns + 1, sizeof *into->runs);
+    for (size_t i = 0; i < from->nruns; i++) {
+        into->runs[into->nruns] = from->runs[i];
+        into->runs[into->nruns++].database = into->npaths + from->runs[i].database;
+    }
+    into->paths = rp_xrealloc(into->paths, into->npaths + from->npaths + 1, sizeof *into->paths);
+    for (size_t i = 0; i < from->npaths; i++)
+        into->paths[into->npaths++] = from->paths[i];
+    if (!into->path && from->path)
+        into->path = rp_xstrdup(from->path);
+    into->hidden_snapshots += from->hidden_snapshots;
+    free(from->runs);
+    free(from->paths);
+    free(from->path);
+    memset(from, 0, sizeof *from);
 }

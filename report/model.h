@@ -72,6 +72,7 @@ struct rp_run {
     int complete;
     int scanned; /* the shim ran its reachability scan */
     double start_time, end_time;
+    size_t database; /* index of its database in rp_db.paths */
     struct rp_module *modules; size_t nmodules;
     struct rp_stack *stacks;   size_t nstacks;  /* sorted by id */
     struct rp_block *blocks;   size_t nblocks;  /* sorted by address */
@@ -80,11 +81,18 @@ struct rp_run {
 };
 
 struct rp_db {
-    char *path;
+    char *path;              /* the first database */
+    char **paths;            /* every database the runs come from */
+    size_t npaths;
     struct rp_run *runs;
     size_t nruns;
     size_t hidden_snapshots; /* snapshot runs the filter left out */
 };
+
+/* Moves the runs of FROM after those of INTO (their database indexes
+ * follow INTO's) and leaves FROM empty.  Pointers into INTO's runs are
+ * not valid afterwards. */
+void rp_db_absorb(struct rp_db *into, struct rp_db *from);
 
 /* Index of the block that starts at ADDR, or -1. */
 long rp_run_block_at(const struct rp_run *run, uint64_t addr);

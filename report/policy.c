@@ -125,3 +125,66 @@ void rp_policy_apply(struct rp_findings *fs, const struct rp_policy *p,
         sum->fail |= f->fails;
     }
 }
+
+static int by_site(const void *a, const void *b)
+{
+    const struct rp_finding *x = a, *y = b;
+    int c;
+
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    if ((c = strcmp(x->key, y->key)) != 0)
+        return c;
+    if (x->run->database != y->run->database)
+        return x->run->database < y->run->database ? -1 : 1;
+    return x->run->id < y->run->id ? -1 : x->run->id > y->run->id;
+}
+
+void rp_findings_merge(struct rp_findings *f)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->v[i].key);
+        f->v[i].key = rp_site_key(&f->v[i]);
+    }
+    qsort(f->v, f->n, sizeof *f->v, by_site);
+    for (size_t i = 0; i < f->n;) {
+        struct rp_finding m = f->v[i];
+        size_t j = i + 1;
+        for (; j < f->n && f->v[j].kind == m.kind && strcmp(f->v[j].key, m.key) == 0; j++) {
+            struct rp_finding *x = &f->v[j];
+            m.blocks += x->blocks;
+            m.bytes += x->bytes;
+            m.direct_blocks += x->direct_blocks;
+            m.indirect_blocks += x->indirect_blocks;
+            m.site_allocations += x->site_allocations;
+            m.marks += x->marks;
+            m.instances += x->instances;
+            m.repeated |= x->repeated;
+            if (x->first_seq < m.first_seq)
+                m.first_seq = x->first_seq;
+        }
+        /* As analyze.c says it of one run; a mark site that marks once in
+         * each process is still no repeated mark. */
+        if (m.kind == RP_LEAK) {
+            m.repeated = m.direct_blocks > 1;
+            m.per_call = m.repeated && m.site_allocations == m.direct_blocks;
+        } else if (m.kind == RP_CYCLE) {
+            m.repeated = m.instances > 1;
+        } else if (m.kind == RP_REACHABLE) {
+            m.repeated = m.blocks > 1;
+        }
+        m.runs = rp_xcalloc(j - i, sizeof *m.runs);
+        for (size_t r = i; r < j; r++) {
+            m.runs[m.nruns++] = f->v[r].run;
+            if (r > i) {
+                free(f->v[r].members);
+                free(f->v[r].key);
+            }
+        }
+        f->v[k++] = m;
+        i = j;
+    }
+    f->n = k;
+}

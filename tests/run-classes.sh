@@ -199,6 +199,40 @@ check_eq "junit, nothing fails: status 0, one passing test case" \
 check_eq "-o into a directory that does not exist: status 2, one line" \
     "$?:$(wc -l < "$WORK/o.err"):$(grep -c '^leakaudit-report: cannot write /nonexistent/dir/r.xml: ' "$WORK/o.err")" "2:1:1"
 
+# Several databases (CI jobs, machines) in one report: a finding per site,
+# added up, with its runs.
+for i in 1 2 3; do under "$WORK/job$i.db" "$PROGS/graph" > /dev/null; done
+"$REPORT" --format json "$WORK/job1.db" "$WORK/job2.db" "$WORK/job3.db" > "$WORK/jobs.json"
+check_eq "3 databases: status 1" "$?" 1
+findings --file graph.c "$WORK/jobs.json" > "$WORK/jobs.txt"
+check_eq "3 databases: valid JSON; each site once, its blocks 3 times one run's, 'repeated' and 'per_call' over all runs" \
+    "$(grep -E '^(leak|cycle)' "$WORK/jobs.txt")" \
+"cycle blocks=6 bytes=384 direct=6 indirect=0 site=3 repeated members=2 offsets=0,0 instances=3 fails in=pair
+cycle blocks=9 bytes=648 direct=9 indirect=0 site=9 repeated members=3 offsets=0,0,0 instances=3 fails in=triangle
+leak blocks=15 bytes=528 direct=3 indirect=12 site=3 repeated per_call fails in=list
+leak blocks=3 bytes=120 direct=3 indirect=0 site=3 repeated per_call fails in=direct_a
+leak blocks=3 bytes=168 direct=3 indirect=0 site=3 repeated per_call fails in=direct_b
+leak blocks=6 bytes=528 direct=6 indirect=0 site=12 repeated fails in=some_calls
+leak blocks=9 bytes=216 direct=9 indirect=0 site=9 repeated per_call fails in=every_call"
+check_eq "3 databases: the databases listed; every finding keeps its 3 runs, one per database" \
+    "$("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(len(d["databases"]), sorted(r["database"] for r in d["runs"]),
+      all(sorted(x["database"] for x in f["runs"]) == [0, 1, 2] for f in d["findings"] if f["kind"] != "reachable"))' "$WORK/jobs.json")" \
+    "3 [0, 1, 2] True"
+"$REPORT" "$WORK/job1.db" "$WORK/job2.db" "$WORK/job3.db" > "$WORK/jobs.out"
+check_grep "3 databases, text: each run named with its database" "^run 1 of $WORK/job2.db: pid " "$WORK/jobs.out"
+check_grep "3 databases, text: a finding says in how many runs" "^Leak of 528 bytes in 15 blocks .*\(in 3 runs\)$" "$WORK/jobs.out"
+for i in 1 2 3; do under "$WORK/one.db" "$PROGS/graph" > /dev/null; done
+"$REPORT" --format json --merge "$WORK/one.db" > "$WORK/one.json"
+check_eq "--merge: 3 runs of one database give the same findings as 3 databases" \
+    "$(findings --file graph.c "$WORK/one.json")" "$(cat "$WORK/jobs.txt")"
+"$REPORT" "$WORK/job1.db" "$WORK/nothere.db" > /dev/null 2> "$WORK/e"
+check_eq "3 databases, one missing: status 2, one line naming it" \
+    "$?:$(wc -l < "$WORK/e"):$(grep -c 'nothere.db' "$WORK/e")" "2:1:1"
+"$REPORT" --run 1 "$WORK/job1.db" "$WORK/job2.db" > /dev/null 2> "$WORK/e"
+check_eq "--run with several databases: status 2, one line" "$?:$(wc -l < "$WORK/e")" "2:1"
+
 # ---- no scan ----------------------------------------------------------------------------------
 noscan=$WORK/noscan.db
 LEAKAUDIT_SCAN=0 under "$noscan" "$PROGS/graph" > /dev/null
