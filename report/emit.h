@@ -29,6 +29,10 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
 /* SARIF 2.1.0: one result per failing finding. */
 void rp_emit_sarif(FILE *out, const struct rp_db *db, const struct rp_findings *f);
 
+/* HTML: one self-contained page (emit_html.c). */
+void rp_emit_html(FILE *out, const struct rp_db *db, const struct rp_findings *f,
+                  const struct rp_summary *sum);
+
 /* Folded stacks, for flamegraph.pl, inferno and speedscope: a line per
  * allocating stack of lost bytes (leaks and cycle members, not
  * suppressed), frames outermost first separated by ';', a space, and the

@@ -15,17 +15,18 @@
 #include "db.h"
 #include "emit.h"
 #include "policy.h"
+#include "progress.h"
 #include "suppress.h"
 #include "symbolize.h"
 
 #define EXIT_POLICY_FAILS 1
 #define EXIT_BAD_INPUT 2
 
-enum format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_FOLDED, FMT_JUNIT, FMT_N };
+enum format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_FOLDED, FMT_JUNIT, FMT_HTML, FMT_N };
 
 static const char *const format_names[FMT_N] = {
     [FMT_TEXT] = "text", [FMT_JSON] = "json", [FMT_SARIF] = "sarif",
-    [FMT_FOLDED] = "folded", [FMT_JUNIT] = "junit",
+    [FMT_FOLDED] = "folded", [FMT_JUNIT] = "junit", [FMT_HTML] = "html",
 };
 
 static void usage(FILE *out)
@@ -35,7 +36,7 @@ static void usage(FILE *out)
           "several, their runs in one report, a finding per site across them.\n"
           "\n"
           "  --format FORMAT          text (default), json, sarif, folded (flame\n"
-          "                           graph stacks of leaked bytes) or junit\n"
+          "                           graph stacks of leaked bytes), junit or html\n"
           "  -o, --output FILE        write the report to FILE, not standard output\n"
           "  --fail-on LIST           kinds that fail, comma-separated "
           "(default leak,cycle,repeated-mark;\n"
@@ -55,6 +56,8 @@ static void usage(FILE *out)
           "  --growth                 compare each process's first and last snapshot\n"
           "                           runs: the sites whose live blocks grew (exit 1)\n"
           "  --color WHEN             colour the text: auto (default), always, never\n"
+          "  --progress WHEN          progress on stderr: auto (default: on a terminal,\n"
+          "                           for work over a second), always, never\n"
           "  -v, --verbose            text: show reachable sites too\n"
           "  -h, --help               this help\n"
           "  -V, --version            the version\n"
@@ -86,13 +89,18 @@ static int64_t parse_count(const char *s)
     return v;
 }
 
+static struct rp_progress progress = { .mode = -1 };
+
 /* Analyses every run of DB and symbolizes every stack a finding shows. */
 static void find_all(struct rp_db *db, const struct rp_analysis_opts *ao,
                      struct rp_symbolizer *sym, struct rp_findings *f)
 {
-    for (size_t i = 0; i < db->nruns; i++)
+    for (size_t i = 0; i < db->nruns; i++) {
+        rp_progress_step(&progress, "analysing runs", i, db->nruns);
         rp_analyze_run(&db->runs[i], ao, f);
+    }
     for (size_t i = 0; i < f->n; i++) {
+        rp_progress_step(&progress, "symbolizing findings", i + 1, f->n);
         struct rp_finding *x = &f->v[i];
         if (x->stack)
             rp_sym_stack(sym, x->run, x->stack);
@@ -133,7 +141,8 @@ static int load_baseline(const char *path, const struct rp_analysis_opts *ao,
 int main(int argc, char **argv)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
-           O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE };
+           O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE,
+           O_PROGRESS };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -147,6 +156,7 @@ int main(int argc, char **argv)
         { "color", required_argument, NULL, O_COLOR },
         { "growth", no_argument, NULL, O_GROWTH },
         { "merge", no_argument, NULL, O_MERGE },
+        { "progress", required_argument, NULL, O_PROGRESS },
         { "output", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -178,7 +188,7 @@ int main(int argc, char **argv)
             for (format = 0; format < FMT_N && strcmp(optarg, format_names[format]) != 0;)
                 format++;
             if (format == FMT_N) {
-                status = bad_usage("--format wants text, json, sarif, folded or junit, not '%s'",
+                status = bad_usage("--format wants text, json, sarif, folded, junit or html, not '%s'",
                                    optarg);
                 goto out;
             }
@@ -244,6 +254,18 @@ int main(int argc, char **argv)
         case O_MERGE:
             merge = 1;
             break;
+        case O_PROGRESS:
+            if (strcmp(optarg, "auto") == 0)
+                progress.mode = -1;
+            else if (strcmp(optarg, "always") == 0)
+                progress.mode = 1;
+            else if (strcmp(optarg, "never") == 0)
+                progress.mode = 0;
+            else {
+                status = bad_usage("--progress wants auto, always or never, not '%s'", optarg);
+                goto out;
+            }
+            break;
         case 'v':
             eo.verbose = 1;
             break;
@@ -298,8 +320,10 @@ int main(int argc, char **argv)
     }
     policy.supp = &supp;
 
+    rp_progress_start(&progress, progress.mode);
     for (size_t i = 0; i < npaths; i++) {
         struct rp_db one;
+        rp_progress_step(&progress, "reading databases", i, npaths);
         if (rp_db_read(paths[i], &filter, &one, err, sizeof err) != 0) {
             fprintf(stderr, "leakaudit-report: %s\n", err);
             status = EXIT_BAD_INPUT;
@@ -332,6 +356,7 @@ int main(int argc, char **argv)
     }
     struct rp_summary sum;
     find_all(&db, &ao, sym, &f);
+    rp_progress_end(&progress);
     if (merge)
         rp_findings_merge(&f);
     rp_policy_apply(&f, &policy, &sum);
@@ -345,10 +370,13 @@ int main(int argc, char **argv)
         rp_emit_folded(out, &f);
     else if (format == FMT_JUNIT)
         rp_emit_junit(out, &db, &f, &sum);
+    else if (format == FMT_HTML)
+        rp_emit_html(out, &db, &f, &sum);
     else
         rp_emit_text(out, &db, &f, &sum, &eo);
     status = sum.fail ? EXIT_POLICY_FAILS : 0;
 out:
+    rp_progress_end(&progress);
     /* Every path ends here, so that nothing is left allocated (the report
      * runs under LeakSanitizer in CI). */
     if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {

@@ -133,6 +133,22 @@ bad "--run without a number" "--run wants a run id, not 'x'" --run x "$leaks"
 bad "--run of a run that is not there" ".*: no run with id 99$" --run 99 "$leaks"
 bad "--color with a bad value" "--color wants auto, always or never" --color purple "$leaks"
 
+# Progress on stderr: only on a terminal, and only for work over a second
+# (auto); always when asked, lines then, and never the report's output.
+"$REPORT" --color never "$leaks" > "$WORK/quiet.out" 2> "$WORK/quiet.err"
+"$REPORT" --color never --progress always "$leaks" > "$WORK/prog.out" 2> "$WORK/prog.err"
+check_eq "--progress always: stages on stderr, the report unchanged" \
+    "$(grep -c '^leakaudit-report: symbolizing findings [0-9]*/[0-9]*$' "$WORK/prog.err"):$(cmp -s "$WORK/quiet.out" "$WORK/prog.out" && echo same)" \
+    "1:same"
+check_eq "progress by default, stderr not a terminal: nothing" "$(wc -c < "$WORK/quiet.err")" 0
+script -qc "'$REPORT' --progress always '$leaks' > /dev/null" /dev/null > "$WORK/tty.err" 2>&1
+check_eq "on a terminal: one line rewritten in place, erased at the end" \
+    "$(grep -c "$(printf '\r')leakaudit-report: symbolizing" "$WORK/tty.err"):$(tail -c 4 "$WORK/tty.err" | od -An -c | tr -d ' ')" \
+    '1:\r033[K'
+script -qc "'$REPORT' '$leaks' > /dev/null" /dev/null > "$WORK/tty2.err" 2>&1
+check_eq "on a terminal, a report that takes less than a second: no progress" "$(wc -c < "$WORK/tty2.err")" 0
+bad "--progress with a bad value" "--progress wants auto, always or never" --progress sometimes "$leaks"
+
 "$REPORT" --help > "$WORK/help.txt"
 check_eq "--help: status 0" "$?" 0
 check_grep "--help: usage" "^usage: leakaudit-report" "$WORK/help.txt"

@@ -1,0 +1,270 @@
+/* report.js: the HTML report's code (inlined by leakaudit-report).  Reads
+ * the report's JSON from the page and builds the summary, the flame graph
+ * of allocated bytes, and the findings table.  Every string from the
+ * database goes into the page as text, never as markup. */
+(function () {
+  "use strict";
+  var d = JSON.parse(document.getElementById("report-data").textContent);
+  var KINDS = ["leak", "cycle", "repeated-mark", "intentional", "reachable"];
+  var CLASS = { "leak": "lost", "cycle": "lost", "repeated-mark": "intentional",
+                "intentional": "intentional", "reachable": "reachable" };
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function bytes(n) {
+    if (n >= 1048576) return (n / 1048576).toFixed(1) + " MiB";
+    if (n >= 10240) return (n / 1024).toFixed(1) + " KiB";
+    return n + " B";
+  }
+  function base(p) { return p ? p.slice(p.lastIndexOf("/") + 1) : ""; }
+  function frameName(f) { return f.function || (f.module ? "[" + base(f.module) + "]" : f.address); }
+  /* The innermost frame in the program's own source (as the text report). */
+  function site(stack) {
+    var any = null;
+    for (var i = 0; i < stack.length; i++) {
+      var f = stack[i];
+      if (!f.file) continue;
+      if (!any) any = f;
+      var b = base(f.file), m = f.module || "";
+      if (/^\/(usr|lib|lib64)\//.test(m) || /^(\/usr\/|\/rustc\/|library\/)/.test(f.file) ||
+          b === "leakaudit.h" || b === "leakaudit.hpp" || b === "leakaudit.rs") continue;
+      return f;
+    }
+    return any;
+  }
+
+  /* ---- header ---- */
+  var head = document.getElementById("head");
+  var dbs = d.databases || [d.database];
+  head.appendChild(el("div", { "class": "meta" },
+    dbs.join(", ") + ": " + d.runs.length + (d.runs.length === 1 ? " run" : " runs")));
+  var v = el("span", { "class": "verdict " + (d.fail ? "fail" : "ok"), id: "verdict" },
+             d.fail ? "FAIL" : "OK");
+  head.appendChild(v);
+  var runs = el("ul", { "class": "meta", id: "runs" });
+  d.runs.forEach(function (r) {
+    var how = r.signal !== null ? "killed by signal " + r.signal :
+              r.exit_code !== null ? (r.end_reason || "exit") + " " + r.exit_code : r.end_reason;
+    runs.appendChild(el("li", null, "run " + r.run + ": pid " + r.pid + " " +
+                        (r.argv.length ? r.argv.join(" ") : r.exe || "") + " (" + how + ")"));
+  });
+  head.appendChild(runs);
+
+  /* ---- summary ---- */
+  var sum = document.querySelector("#summary tbody");
+  KINDS.concat(["suppressed"]).forEach(function (k) {
+    var t = d.summary[k], tr = el("tr");
+    tr.appendChild(el("td", null, k));
+    tr.appendChild(el("td", { "class": "num" }, t.findings));
+    tr.appendChild(el("td", { "class": "num" }, t.blocks));
+    tr.appendChild(el("td", { "class": "num" }, bytes(t.bytes)));
+    sum.appendChild(tr);
+  });
+
+  /* ---- flame graph: bytes by allocating stack, outermost frame on top ---- */
+  function node(name) { return { name: name, kids: {}, order: [], lost: 0, intentional: 0, reachable: 0 }; }
+  var root = node("all");
+  function add(stack, cls, n) {
+    var at = root;
+    at[cls] += n;
+    for (var i = stack.length - 1; i >= 0; i--) {
+      var name = frameName(stack[i]);
+      if (!at.kids[name]) { at.kids[name] = node(name); at.order.push(name); }
+      at = at.kids[name];
+      at[cls] += n;
+    }
+  }
+  d.findings.forEach(function (f) {
+    if (f.suppressed) return;
+    if (f.kind === "cycle")
+      f.cycle.forEach(function (m) { add(m.stack, "lost", m.size * (f.instances || 1)); });
+    else
+      add(f.stack, CLASS[f.kind], f.bytes);
+  });
+  function total(n) { return n.lost + n.intentional + n.reachable; }
+  var flame = document.getElementById("flame"), ROW = 18, zoom = root;
+  function draw() {
+    flame.textContent = "";
+    var depth = 0, all = total(zoom) || 1;
+    function place(n, x, level, path) {
+      var w = total(n) / all;
+      if (w < 0.001) return;
+      depth = Math.max(depth, level + 1);
+      var div = el("div", { "class": "node", title: path + "\n" + "lost " + bytes(n.lost) +
+                            ", intentional " + bytes(n.intentional) + ", reachable " + bytes(n.reachable) });
+      div.style.left = (x * 100) + "%";
+      div.style.width = (w * 100) + "%";
+      div.style.top = (level * ROW) + "px";
+      ["lost", "intentional", "reachable"].forEach(function (c) {
+        if (n[c] > 0) {
+          var s = el("span", { "class": "part c-" + c });
+          s.style.width = (n[c] / total(n) * 100) + "%";
+          div.appendChild(s);
+        }
+      });
+      div.appendChild(el("span", { "class": "label" }, n.name));
+      div.addEventListener("click", function (ev) { ev.stopPropagation(); zoom = n === zoom ? root : n; draw(); });
+      flame.appendChild(div);
+      var kx = x;
+      n.order.slice().sort(function (a, b) { return total(n.kids[b]) - total(n.kids[a]); })
+        .forEach(function (k) {
+          place(n.kids[k], kx, level + 1, path + " > " + k);
+          kx += total(n.kids[k]) / all;
+        });
+    }
+    place(zoom, 0, 0, zoom.name);
+    flame.style.height = Math.max(depth, 1) * ROW + "px";
+  }
+  draw();
+
+  /* ---- findings ---- */
+  var tbody = document.querySelector("#findings tbody");
+  var rows = d.findings.map(function (f, i) {
+    var st = f.kind === "repeated-mark" ? f.mark.stack : f.stack;
+    var s = site(st) || st[0] || {};
+    var tr = el("tr", { "class": "finding", "data-kind": f.kind, "data-index": i });
+    var k = el("td"); k.appendChild(el("span", { "class": "kind kind-" + f.kind }, f.kind)); tr.appendChild(k);
+    tr.appendChild(el("td", { "class": "num" }, bytes(f.bytes)));
+    tr.appendChild(el("td", { "class": "num" }, f.blocks));
+    tr.appendChild(el("td", null, s.function || "??"));
+    tr.appendChild(el("td", null, s.file ? base(s.file) + (s.line ? ":" + s.line : "") : ""));
+    tr.appendChild(el("td", { "class": "num" }, f.runs ? f.runs.length : 1));
+    tr.appendChild(el("td", { "class": f.fails ? "fails" : "" }, f.fails ? "fails" : ""));
+    return { f: f, tr: tr, detail: null, key: [f.kind, f.bytes, f.blocks, s.function || "", s.file || "", f.runs ? f.runs.length : 1, f.fails ? 1 : 0] };
+  });
+
+  function stackList(stack) {
+    var ol = el("ol", { "class": "stack", start: "0" });
+    stack.forEach(function (fr) {
+      var li = el("li");
+      li.appendChild(el("span", { "class": "fn" }, frameName(fr)));
+      if (fr.file) li.appendChild(el("span", { "class": "loc" }, " " + fr.file + (fr.line ? ":" + fr.line : "")));
+      if (fr.module) li.appendChild(el("span", { "class": "mod" }, " (" + base(fr.module) + ")"));
+      ol.appendChild(li);
+    });
+    return ol;
+  }
+  /* A cycle as a ring: each member a circle, an arrow to the next with the
+   * offset of the pointer in the member. */
+  function cycleGraph(members) {
+    var NS = "http://www.w3.org/2000/svg", n = members.length, R = n > 1 ? 90 : 0, W = 2 * R + 240, H = 2 * R + 70;
+    var svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("class", "cycle");
+    svg.setAttribute("width", W);
+    svg.setAttribute("height", H);
+    var defs = document.createElementNS(NS, "defs");
+    defs.innerHTML = '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker>';
+    svg.appendChild(defs);
+    var pts = members.map(function (m, i) {
+      var a = -Math.PI / 2 + 2 * Math.PI * i / n;
+      return [W / 2 + R * Math.cos(a), H / 2 + R * Math.sin(a)];
+    });
+    function mk(tag, attrs, text) {
+      var e = document.createElementNS(NS, tag);
+      for (var k in attrs) e.setAttribute(k, attrs[k]);
+      if (text !== undefined) e.textContent = text;
+      svg.appendChild(e);
+      return e;
+    }
+    members.forEach(function (m, i) {
+      var p = pts[i], q = pts[(i + 1) % n];
+      if (n === 1) {
+        mk("path", { d: "M" + (p[0] + 14) + "," + (p[1] - 10) + " C" + (p[0] + 60) + "," + (p[1] - 50) + " " + (p[0] - 60) + "," + (p[1] - 50) + " " + (p[0] - 14) + "," + (p[1] - 10),
+                     fill: "none", stroke: "#444", "marker-end": "url(#arrow)" });
+      } else {
+        var dx = q[0] - p[0], dy = q[1] - p[1], len = Math.sqrt(dx * dx + dy * dy) || 1;
+        mk("line", { x1: p[0] + dx / len * 16, y1: p[1] + dy / len * 16, x2: q[0] - dx / len * 16, y2: q[1] - dy / len * 16,
+                     stroke: "#444", "marker-end": "url(#arrow)" });
+        mk("text", { x: (p[0] + q[0]) / 2 + 4, y: (p[1] + q[1]) / 2 - 4, fill: "#666" }, "+" + m.next_offset);
+      }
+      mk("circle", { cx: p[0], cy: p[1], r: 14, fill: "#ef8a62", stroke: "#a0522d" });
+      var s = site(m.stack) || m.stack[0] || {};
+      mk("text", { x: p[0] + 18, y: p[1] + 4 }, (s.function || "??") + " (" + m.size + " B)");
+    });
+    return svg;
+  }
+  function toggle(r) {
+    if (r.detail) {
+      r.detail.parentNode.removeChild(r.detail);
+      r.detail = null;
+      r.tr.classList.remove("open");
+      return;
+    }
+    var f = r.f, td = el("td", { colspan: "7" });
+    if (f.kind === "cycle") {
+      td.appendChild(el("div", null, "A cycle of " + f.cycle.length + " blocks" +
+                        (f.instances > 1 ? ", leaked " + f.instances + " times" : "") + ", in cycle order:"));
+      td.appendChild(cycleGraph(f.cycle));
+      f.cycle.forEach(function (m, i) {
+        td.appendChild(el("div", null, "member " + i + ", " + m.size + " bytes, allocated at:"));
+        td.appendChild(stackList(m.stack));
+      });
+    } else {
+      td.appendChild(el("div", null, (f.runs && f.runs.length > 1 ? "in " + f.runs.length + " runs; " : "") +
+                        "allocated at:"));
+      td.appendChild(stackList(f.stack));
+      if (f.mark) {
+        td.appendChild(el("div", null, f.mark.marks + " marked" + (f.mark.why ? " \u201c" + f.mark.why + "\u201d" : "") + " at:"));
+        td.appendChild(stackList(f.mark.stack));
+      }
+    }
+    r.detail = el("tr", { "class": "detail" });
+    r.detail.appendChild(td);
+    r.tr.parentNode.insertBefore(r.detail, r.tr.nextSibling);
+    r.tr.classList.add("open");
+  }
+  rows.forEach(function (r) {
+    r.tr.addEventListener("click", function () { toggle(r); });
+    tbody.appendChild(r.tr);
+  });
+
+  /* Filter by kind. */
+  var shown = {};
+  var filters = document.getElementById("filters");
+  KINDS.forEach(function (k) {
+    var n = d.findings.filter(function (f) { return f.kind === k; }).length;
+    var label = el("label"), box = el("input", { type: "checkbox", value: k, id: "show-" + k });
+    box.checked = true;
+    shown[k] = true;
+    box.addEventListener("change", function () { shown[k] = box.checked; apply(); });
+    label.appendChild(box);
+    label.appendChild(document.createTextNode(" " + k + " (" + n + ")"));
+    filters.appendChild(label);
+  });
+  function apply() {
+    rows.forEach(function (r) {
+      var on = shown[r.f.kind];
+      r.tr.style.display = on ? "" : "none";
+      if (r.detail) r.detail.style.display = on ? "" : "none";
+    });
+  }
+  /* Sort by a column: click its header (again: the other way). */
+  var ths = document.querySelectorAll("#findings th"), sortCol = -1, asc = true;
+  Array.prototype.forEach.call(ths, function (th, c) {
+    th.addEventListener("click", function () {
+      asc = sortCol === c ? !asc : c === 0 || c === 3 || c === 4;
+      sortCol = c;
+      Array.prototype.forEach.call(ths, function (h) { h.className = h.className.replace(/ ?sorted-(asc|desc)/, ""); });
+      th.className += " sorted-" + (asc ? "asc" : "desc");
+      rows.sort(function (a, b) {
+        var x = a.key[c], y = b.key[c], r = typeof x === "number" ? x - y : String(x).localeCompare(String(y));
+        return asc ? r : -r;
+      });
+      rows.forEach(function (r) {
+        tbody.appendChild(r.tr);
+        if (r.detail) tbody.appendChild(r.detail);
+      });
+    });
+  });
+  /* report.html#finding=N opens finding N (from 1), as a click would. */
+  var m = /finding=(\d+)/.exec(location.hash);
+  if (m && rows[m[1] - 1]) {
+    rows[m[1] - 1].tr.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    rows[m[1] - 1].tr.scrollIntoView();
+  }
+  document.body.setAttribute("data-ready", "1");
+})();
