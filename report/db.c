@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "progress.h"
 #include "schema.h"
 
 /* A frame row that never came (a damaged database). */
@@ -134,6 +135,15 @@ struct runs_ctx {
     size_t cap;
 };
 
+/* Progress while reading blocks (rp_db_progress). */
+static struct rp_progress *rd_progress;
+static size_t rd_done, rd_total;
+
+void rp_db_progress(struct rp_progress *p)
+{
+    rd_progress = p;
+}
+
 static void row_count(sqlite3_stmt *st, void *p)
 {
     *(size_t *)p = (size_t)sqlite3_column_int64(st, 0);
@@ -165,6 +175,7 @@ static void row_run(sqlite3_stmt *st, void *p)
     r->signal = sqlite3_column_int(st, 10);
     r->complete = sqlite3_column_int(st, 11);
     r->scanned = sqlite3_column_int(st, 12);
+    rd_total += (size_t)sqlite3_column_int64(st, 13);
 }
 
 static void row_arg(sqlite3_stmt *st, void *p)
@@ -247,6 +258,8 @@ static void row_block(sqlite3_stmt *st, void *p)
     struct rp_run *r = g->run;
     struct rp_block *b;
 
+    if (rd_progress && (++rd_done & 0xffff) == 0)
+        rp_progress_step(rd_progress, "reading blocks", rd_done, rd_total);
     if (r->nblocks == g->cap) {
         g->cap = g->cap ? g->cap * 2 : 256;
         r->blocks = rp_xrealloc(r->blocks, g->cap, sizeof *r->blocks);
@@ -361,7 +374,7 @@ int rp_db_read(const char *path, const struct rp_filter *filter,
     sqlite3_stmt *st;
     if (rd_prepare(&r, "SELECT id, pid, ppid, exe, cwd, session, start_time,"
                        " end_time, end_reason, exit_code, signal, complete,"
-                       " scan FROM runs WHERE (?1 < 0 OR id = ?1)"
+                       " scan, blocks FROM runs WHERE (?1 < 0 OR id = ?1)"
                        " AND (?2 IS NULL OR session = ?2)"
                        " AND (?1 >= 0 OR (end_reason = 'snapshot') = ?3)"
                        " ORDER BY id", &st) != 0)

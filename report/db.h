@@ -23,4 +23,8 @@ struct rp_filter {
 int rp_db_read(const char *path, const struct rp_filter *filter, struct rp_db *out,
                char *err, size_t errlen);
 
+/* Reports the blocks read so far to P (NULL: no more). */
+struct rp_progress;
+void rp_db_progress(struct rp_progress *p);
+
 #endif

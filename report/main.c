@@ -321,6 +321,7 @@ int main(int argc, char **argv)
     policy.supp = &supp;
 
     rp_progress_start(&progress, progress.mode);
+    rp_db_progress(&progress);
     for (size_t i = 0; i < npaths; i++) {
         struct rp_db one;
         rp_progress_step(&progress, "reading databases", i, npaths);

@@ -17,6 +17,7 @@ void rp_progress_start(struct rp_progress *p, int mode)
     p->mode = mode;
     p->tty = isatty(STDERR_FILENO);
     p->shown = 0;
+    p->what = NULL;
     clock_gettime(CLOCK_MONOTONIC, &p->start);
     p->last = p->start;
 }
@@ -25,8 +26,10 @@ void rp_progress_step(struct rp_progress *p, const char *what, size_t done, size
 {
     if (p->mode == 0 || (p->mode < 0 && (!p->tty || since(&p->start) < 1.0)))
         return;
-    if (p->shown && done < total && since(&p->last) < 0.1)
+    /* A stage's first line and its last always; in between, ten a second. */
+    if (p->shown && what == p->what && done < total && since(&p->last) < 0.1)
         return;
+    p->what = what;
     clock_gettime(CLOCK_MONOTONIC, &p->last);
     fprintf(stderr, "%sleakaudit-report: %s %zu/%zu%s", p->tty ? "\r" : "", what, done, total,
             p->tty ? "\033[K" : "\n");

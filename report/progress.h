@@ -13,12 +13,14 @@
 struct rp_progress {
     int mode;              /* -1 auto (a terminal, after 1 s), 0 never, 1 always */
     int tty, shown;
+    const char *what;      /* the stage last shown */
     struct timespec start, last;
 };
 
 void rp_progress_start(struct rp_progress *p, int mode);
 
-/* DONE of TOTAL steps of WHAT ("symbolizing stacks"). */
+/* DONE of TOTAL steps of WHAT ("symbolizing stacks", a string constant:
+ * a new pointer is a new stage). */
 void rp_progress_step(struct rp_progress *p, const char *what, size_t done, size_t total);
 
 /* Erases the line (a terminal) or ends it. */

@@ -71,4 +71,19 @@ cp "$REPORT" "$WORK/inst/bin/"
 check_eq "installed layout: --check finds the library and the report" "$?" 1
 check_grep "installed layout: the report ran" "^FAIL: 3 failing findings$" "$WORK/inst.out"
 
+# ---- bash completion (tools/completion/leakaudit.bash) ------------------------------------
+comp() {
+    bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); "$FN"; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
+        comp "$top_srcdir/tools/completion/leakaudit.bash" "$@"
+}
+check_eq "completion: leakaudit-report --format <TAB>" \
+    "$(FN=_leakaudit_report comp leakaudit-report --format '')" "folded html json junit sarif text "
+check_eq "completion: every long option of leakaudit-report --help, and only those" \
+    "$(FN=_leakaudit_report comp leakaudit-report --)" \
+    "$("$REPORT" --help | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ')"
+check_eq "completion: every long option of leakaudit --help" \
+    "$(FN=_leakaudit comp leakaudit -- | sed 's/^-- //')" \
+    "$("$WRAPPER" --help | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ')"
+check_eq "completion: after leakaudit --check, the report's options" \
+    "$(FN=_leakaudit comp leakaudit --check --gr)" "--growth "
 finish
