@@ -89,7 +89,8 @@ void rp_emit_folded(FILE *out, const struct rp_findings *f)
             for (size_t k = 0; k < x->nmembers; k++)
                 add_line(&l, x->members[k].stack, x->members[k].size * x->instances);
     }
-    qsort(l.v, l.n, sizeof *l.v, by_stack);
+    if (l.n > 1) /* (no array at all when empty) */
+        qsort(l.v, l.n, sizeof *l.v, by_stack);
     for (size_t i = 0; i < l.n;) {
         uint64_t bytes = 0;
         size_t k = i;

@@ -86,7 +86,8 @@ void rp_growth_find(struct rp_db *db, struct rp_growth *out)
         out->processes++;
         compare(first, last, out);
     }
-    qsort(out->v, out->n, sizeof *out->v, by_growth);
+    if (out->n > 1) /* (no array at all when empty) */
+        qsort(out->v, out->n, sizeof *out->v, by_growth);
 }
 
 void rp_growth_free(struct rp_growth *g)

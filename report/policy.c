@@ -148,7 +148,8 @@ void rp_findings_merge(struct rp_findings *f)
         free(f->v[i].key);
         f->v[i].key = rp_site_key(&f->v[i]);
     }
-    qsort(f->v, f->n, sizeof *f->v, by_site);
+    if (f->n > 1) /* (no array at all when empty) */
+        qsort(f->v, f->n, sizeof *f->v, by_site);
     for (size_t i = 0; i < f->n;) {
         struct rp_finding m = f->v[i];
         size_t j = i + 1;
