@@ -51,6 +51,12 @@ void rp_emit_growth_text(FILE *out, const struct rp_db *db, const struct rp_grow
                          const struct rp_emit_opts *o);
 void rp_emit_growth_json(FILE *out, const struct rp_db *db, const struct rp_growth *g);
 
+/* ST's frames, a line each ("#N 0xPC in FUNCTION FILE:LINE (MODULE)"),
+ * each after INDENT, every string through PUT (which escapes it for the
+ * output at hand). */
+void rp_emit_frames(FILE *out, const struct rp_stack *st, const char *indent,
+                    void (*put)(FILE *, const char *));
+
 /* One line that says what finding F is, into TEXT (CAP bytes). */
 void rp_finding_title(const struct rp_finding *f, char *text, size_t cap);
 

@@ -130,23 +130,7 @@ static void xml_stack(FILE *out, const char *title, const struct rp_stack *st)
 {
     xml_str(out, title);
     fputc('\n', out);
-    for (size_t i = 0; st && i < st->nframes; i++) {
-        const struct rp_frame *fr = &st->frames[i];
-        fprintf(out, "    #%zu 0x%llx in ", i, (unsigned long long)fr->pc);
-        xml_str(out, fr->function ? fr->function : "??");
-        if (fr->file) {
-            fputc(' ', out);
-            xml_str(out, fr->file);
-            if (fr->line > 0)
-                fprintf(out, ":%d", fr->line);
-        }
-        if (fr->module) {
-            fputs(" (", out);
-            xml_str(out, fr->module);
-            fputc(')', out);
-        }
-        fputc('\n', out);
-    }
+    rp_emit_frames(out, st, "    ", xml_str);
 }
 
 void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_findings *f,

@@ -19,6 +19,18 @@ static void json_bool(FILE *out, const char *key, int v)
     fputs(v ? "true" : "false", out);
 }
 
+/* An array of the N strings V. */
+static void json_strs(FILE *out, char *const *v, size_t n)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', out);
+        json_str(out, v[i]);
+    }
+    fputc(']', out);
+}
+
 static void json_stack(FILE *out, const struct rp_stack *st)
 {
     fputc('[', out);
@@ -60,13 +72,7 @@ static void json_run(FILE *out, const struct rp_db *db, const struct rp_run *r)
     json_key(out, "exe", 0);
     json_str(out, r->exe);
     json_key(out, "argv", 0);
-    fputc('[', out);
-    for (size_t i = 0; i < r->argc; i++) {
-        if (i)
-            fputc(',', out);
-        json_str(out, r->argv[i]);
-    }
-    fputc(']', out);
+    json_strs(out, r->argv, r->argc);
     json_key(out, "exit_code", 0);
     if (r->has_exit_code)
         fprintf(out, "%d", r->exit_code);
@@ -171,13 +177,7 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
     json_str(out, db->path);
     if (db->npaths > 1) {
         json_key(out, "databases", 0);
-        fputc('[', out);
-        for (size_t i = 0; i < db->npaths; i++) {
-            if (i)
-                fputc(',', out);
-            json_str(out, db->paths[i]);
-        }
-        fputc(']', out);
+        json_strs(out, db->paths, db->npaths);
     }
     json_key(out, "runs", 0);
     fputc('[', out);

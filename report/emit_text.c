@@ -101,7 +101,8 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 }
 
 
-static void emit_stack(FILE *out, const struct rp_stack *st, const char *indent)
+void rp_emit_frames(FILE *out, const struct rp_stack *st, const char *indent,
+                    void (*put)(FILE *, const char *))
 {
     if (!st || st->nframes == 0) {
         fprintf(out, "%s(no stack recorded)\n", indent);
@@ -110,20 +111,25 @@ static void emit_stack(FILE *out, const struct rp_stack *st, const char *indent)
     for (size_t i = 0; i < st->nframes; i++) {
         const struct rp_frame *f = &st->frames[i];
         fprintf(out, "%s#%zu 0x%llx in ", indent, i, (unsigned long long)f->pc);
-        put_safe(out, f->function ? f->function : "??");
+        put(out, f->function ? f->function : "??");
         if (f->file) {
             fputc(' ', out);
-            put_safe(out, f->file);
+            put(out, f->file);
             if (f->line > 0)
                 fprintf(out, ":%d", f->line);
         }
         if (f->module) {
             fputs(" (", out);
-            put_safe(out, base_name(f->module));
+            put(out, base_name(f->module));
             fputc(')', out);
         }
         fputc('\n', out);
     }
+}
+
+static void emit_stack(FILE *out, const struct rp_stack *st, const char *indent)
+{
+    rp_emit_frames(out, st, indent, put_safe);
 }
 
 static void emit_run(FILE *out, const struct rp_db *db, const struct rp_run *r)

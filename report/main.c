@@ -76,6 +76,14 @@ static int bad_usage(const char *fmt, const char *arg)
     return EXIT_BAD_INPUT;
 }
 
+/* auto, always, never: -1, 1, 0; WHEN_BAD for anything else. */
+#define WHEN_BAD (-2)
+static int parse_when(const char *s)
+{
+    return strcmp(s, "auto") == 0 ? -1 : strcmp(s, "always") == 0 ? 1
+           : strcmp(s, "never") == 0 ? 0 : WHEN_BAD;
+}
+
 /* Parses a non-negative integer; -1 when S is not one. */
 static int64_t parse_count(const char *s)
 {
@@ -236,14 +244,7 @@ int main(int argc, char **argv)
             filter.session = optarg;
             break;
         case O_COLOR:
-            if (strcmp(optarg, "auto") == 0)
-                eo.color = -1;
-            else if (strcmp(optarg, "always") == 0)
-                eo.color = 1;
-            else if (strcmp(optarg, "never") == 0)
-                eo.color = 0;
-            else
-                {
+            if ((eo.color = parse_when(optarg)) == WHEN_BAD) {
                 status = bad_usage("--color wants auto, always or never, not '%s'", optarg);
                 goto out;
             }
@@ -255,13 +256,7 @@ int main(int argc, char **argv)
             merge = 1;
             break;
         case O_PROGRESS:
-            if (strcmp(optarg, "auto") == 0)
-                progress.mode = -1;
-            else if (strcmp(optarg, "always") == 0)
-                progress.mode = 1;
-            else if (strcmp(optarg, "never") == 0)
-                progress.mode = 0;
-            else {
+            if ((progress.mode = parse_when(optarg)) == WHEN_BAD) {
                 status = bad_usage("--progress wants auto, always or never, not '%s'", optarg);
                 goto out;
             }
