@@ -151,7 +151,7 @@
   /* A cycle as a ring: each member a circle, an arrow to the next with the
    * offset of the pointer in the member. */
   function cycleGraph(members) {
-    var NS = "http://www.w3.org/2000/svg", n = members.length, R = n > 1 ? 90 : 0, W = 2 * R + 240, H = 2 * R + 70;
+    var NS = "http://www.w3.org/2000/svg", n = members.length, R = n > 1 ? 90 : 0, W = 2 * R + 400, H = 2 * R + 90;
     var svg = document.createElementNS(NS, "svg");
     svg.setAttribute("class", "cycle");
     svg.setAttribute("width", W);
@@ -183,7 +183,11 @@
       }
       mk("circle", { cx: p[0], cy: p[1], r: 14, fill: "#ef8a62", stroke: "#a0522d" });
       var s = site(m.stack) || m.stack[0] || {};
-      mk("text", { x: p[0] + 18, y: p[1] + 4 }, (s.function || "??") + " (" + m.size + " B)");
+      /* The label outside the ring, on the member's side of it. */
+      var left = p[0] < W / 2 - 1, below = p[1] > H / 2 + 1;
+      mk("text", { x: p[0] + (left ? -18 : 18), y: p[1] + (below ? 26 : 4),
+                   "text-anchor": left ? "end" : "start" },
+         (s.function || "??") + " (" + m.size + " B)");
     });
     return svg;
   }
