@@ -909,12 +909,14 @@ static int la_snap_reap(int block)
 }
 
 /* Makes the snapshot child that writes a run ended for REASON (WHAT, in a
- * warning).  0, or -1 with errno (EINVAL: recording has stopped). */
+ * warning).  0, or -1 with errno (EINVAL: recording has stopped, or this
+ * is a vfork child). */
 static int la_snap_start(const char *reason, const char *what)
 {
     int s = la_load_state();
 
-    if (s != ST_RECORDING && s != ST_DEGRADED) {
+    /* (Nor in a vfork child, which shares its parent's memory.) */
+    if ((s != ST_RECORDING && s != ST_DEGRADED) || getpid() != la_pid) {
         errno = EINVAL;
         return -1;
     }
