@@ -68,6 +68,7 @@ static struct {
     void (*(*signal[LA_SIGNAL_FNS])(int, void (*)(int)))(int);
     int (*dlclose)(void *);
     int (*daemon)(int, int);
+    void (*abort)(void);
 } real;
 
 static int la_state = ST_UNSTARTED;
@@ -159,6 +160,7 @@ static void la_resolve(void)
     LA_RESOLVE(signal[LA_SIGSET], "sigset");
     LA_RESOLVE(dlclose, "dlclose");
     LA_RESOLVE(daemon, "daemon");
+    LA_RESOLVE(abort, "abort");
 }
 
 /* The address range of the shim's own image, from its ELF header in
@@ -1020,7 +1022,7 @@ static pid_t la_crash_tid;
  * this thread waits for it, within the child's time limit.  A second
  * thread dying meanwhile waits for the first to end the process.
  */
-static void la_crash(int sig)
+static void la_crash_now(int sig)
 {
     pid_t me = (pid_t)syscall(SYS_gettid), first = 0;
     char what[64];
@@ -1050,6 +1052,65 @@ static void la_crash(int sig)
     else
         la_reap(pid, 0, what);
     t_guard--;
+}
+
+/*
+ * la_crash_now on a stack of its own.  The dying thread may be deep in a
+ * small sigaltstack (Rust's is a few pages, already half used by its
+ * handler when it calls abort()): only the first dying thread gets this
+ * far (la_crash_now lets no second one through), so one static stack
+ * serves.
+ */
+#define LA_CRASH_STACK (128u * 1024u)
+
+static int la_crash_sig;
+
+static void la_crash_main(void)
+{
+    la_crash_now(la_crash_sig);
+}
+
+static void la_crash(int sig)
+{
+    static char stack[LA_CRASH_STACK] __attribute__((aligned(64)));
+    static ucontext_t back, run;
+    static int busy;
+
+    if (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQ_REL) || getcontext(&run) != 0) {
+        la_crash_now(sig); /* a second thread: it only waits there */
+        return;
+    }
+    la_crash_sig = sig;
+    run.uc_stack.ss_sp = stack;
+    run.uc_stack.ss_size = sizeof stack;
+    run.uc_link = &back;
+    makecontext(&run, la_crash_main, 0);
+    swapcontext(&back, &run);
+}
+
+void la_abort(void)
+{
+    if (!REAL(abort))
+        la_start();
+    /* Dying of SIGABRT with the default action: recorded here, where the
+     * stack is the caller's, without the signal frame abort() would add;
+     * then the default action for real, so that the signal adds none. */
+    if (sig_default(SIGABRT)) {
+        la_crash(SIGABRT);
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        if (REAL(sigaction))
+            real.sigaction(SIGABRT, &dfl, NULL);
+    }
+    void (*f)(void) = REAL(abort);
+    if (f)
+        f();
+    /* libc's abort not known yet (another thread is starting the shim). */
+    raise(SIGABRT);
+    signal(SIGABRT, SIG_DFL);
+    raise(SIGABRT);
+    _exit(127);
 }
 
 /* ---- signals and unloads ---------------------------------------------------- */

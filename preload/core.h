@@ -40,6 +40,10 @@ LA_HIDDEN int la_sigaction(int sig, const struct sigaction *act,
                            struct sigaction *old);
 LA_HIDDEN void (*la_signal(int sig, void (*handler)(int), int how))(int);
 
+/* abort(): the run is recorded before, when the process is to die of
+ * SIGABRT (signals.h). */
+LA_HIDDEN void la_abort(void) __attribute__((noreturn));
+
 /* daemon(): its parent's run is written when it forks, since it then
  * leaves through libc's own _exit(0). */
 LA_HIDDEN int la_daemon(int nochdir, int noclose);

@@ -43,6 +43,7 @@ LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, 
 LA_EXPORT int leak_snapshot(void) { return la_leak_snapshot(); }
 
 LA_EXPORT void exit(int status) { la_exit(status); }
+LA_EXPORT void abort(void) { la_abort(); }
 LA_EXPORT void _exit(int status) { la_exit_now(status, 0); }
 LA_EXPORT void _Exit(int status) { la_exit_now(status, 1); }
 int __libc_start_main(int (*main)(int, char **, char **), int argc,

@@ -43,6 +43,16 @@ static void sig_get(int sig, struct sigaction *out)
     }
 }
 
+int sig_default(int sig)
+{
+    struct sigaction prog;
+
+    if (!sig_taken(sig))
+        return 0;
+    sig_get(sig, &prog);
+    return prog.sa_handler == SIG_DFL;
+}
+
 static void sig_put(int sig, const struct sigaction *act)
 {
     __atomic_add_fetch(&sig_prog[sig].version, 1, __ATOMIC_ACQ_REL);

@@ -27,6 +27,10 @@ LA_HIDDEN void sig_init(la_sigaction_fn real, void (*on_death)(int sig));
 /* Whether SIG is one the shim took over. */
 LA_HIDDEN int sig_taken(int sig);
 
+/* Whether SIG is taken over and the program leaves it to its default
+ * action (the process dies of it). */
+LA_HIDDEN int sig_default(int sig);
+
 /* sigaction() as the program sees it: the program's copy for the signals
  * taken over, libc's otherwise. */
 LA_HIDDEN int sig_sigaction(la_sigaction_fn real, int sig,

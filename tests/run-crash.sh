@@ -46,6 +46,47 @@ crash_case in-malloc 134 6 "heap corruption: malloc aborts holding its arena loc
 crash_case threads 139 11 "a fault while 4 threads allocate and free without pause"
 crash_case twice 139 11 "2 threads faulting at the same moment"
 
+# ---- runtimes with handlers of their own -------------------------------------------------
+# Python's faulthandler prints the traceback and raises the signal again;
+# Rust's runtime catches a stack overflow on its small sigaltstack, says so,
+# and aborts.
+pyfault() { /usr/bin/python3 -X faulthandler -c 'import ctypes; ctypes.string_at(0)'; }
+pyfault > /dev/null 2> "$WORK/bare.err"
+bare=$?
+LEAKAUDIT_OUTPUT="$WORK/py.db" LD_PRELOAD="$SHIM" /usr/bin/python3 -X faulthandler \
+    -c 'import ctypes; ctypes.string_at(0)' > /dev/null 2> "$WORK/shim.err"
+check_eq "injected: a segfault in python3 with faulthandler on -> status 139 and the same traceback" \
+    "$bare:$?:$(sed 's/0x[0-9a-f]*//g' "$WORK/bare.err" | cmp -s - "$(sed 's/0x[0-9a-f]*//g' "$WORK/shim.err" > "$WORK/shim.err2"; echo "$WORK/shim.err2")" && echo same)" \
+    "139:139:same"
+check_eq "... recorded with signal 11" "$(q "$WORK/py.db" "SELECT end_reason, signal FROM runs")" "signal|11"
+if [ -n "${RUSTC:-}" ] && [ -x "$RUSTC" ]; then
+    cat > "$WORK/overflow.rs" <<'RS'
+#![allow(unconditional_recursion)]
+fn deep(n: u64) -> u64 {
+    let a = [n; 64];
+    std::hint::black_box(&a);
+    deep(n + 1) + a[3]
+}
+fn main() {
+    println!("start");
+    println!("{}", deep(0));
+}
+RS
+    env -u MAKEFLAGS "$RUSTC" -O -o "$WORK/overflow" "$WORK/overflow.rs" 2> /dev/null
+    "$WORK/overflow" > /dev/null 2> "$WORK/bare.err"
+    bare=$?
+    under "$WORK/rs.db" "$WORK/overflow" > /dev/null 2> "$WORK/shim.err"
+    shim=$?
+    sed 's/([0-9]*)//' "$WORK/bare.err" > "$WORK/bare.err2"
+    sed 's/([0-9]*)//' "$WORK/shim.err" > "$WORK/shim.err2"
+    check_eq "injected: a stack overflow in Rust (its runtime's sigaltstack handler, then abort) -> status 134, same message" \
+        "$bare:$shim:$(cmp -s "$WORK/bare.err2" "$WORK/shim.err2" && echo same):$(grep -c 'has overflowed its stack' "$WORK/shim.err")" \
+        "134:134:same:1"
+    check_eq "... recorded with signal 6" "$(q "$WORK/rs.db" "SELECT end_reason, signal FROM runs")" "signal|6"
+else
+    echo "SKIP - Rust stack overflow: no rustc"
+fi
+
 # ---- what the program sees of its signal dispositions ---------------------------------
 "$PROGS/crash" query > "$WORK/bare.out" 2>&1
 under "$WORK/query.db" "$PROGS/crash" query > "$WORK/shim.out" 2>&1

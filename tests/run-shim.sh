@@ -203,8 +203,8 @@ if [ -n "${RUSTC:-}" ] && [ -x "$WORK/rust_leaks" ]; then
 fi
 
 # ---- what the library exports --------------------------------------------------------------------
-check_eq "the shim exports libc's names (malloc family, exits, pthread_create, sigaction and the signal family, dlclose, daemon) and leak_mark, leak_snapshot only" \
+check_eq "the shim exports libc's names (malloc family, exits, abort, pthread_create, sigaction and the signal family, dlclose, daemon) and leak_mark, leak_snapshot only" \
     "$(nm -D --defined-only "$SHIM" | awk '$2 ~ /^[TtWwDdBbVv]$/ {print $3}' | sed 's/@.*//' | sort | tr '\n' ' ')" \
-    "_Exit __libc_start_main __sysv_signal _exit aligned_alloc bsd_signal calloc daemon dlclose exit free leak_mark leak_snapshot malloc malloc_usable_size memalign posix_memalign pthread_create pvalloc realloc reallocarray sigaction signal sigset sysv_signal valloc "
+    "_Exit __libc_start_main __sysv_signal _exit abort aligned_alloc bsd_signal calloc daemon dlclose exit free leak_mark leak_snapshot malloc malloc_usable_size memalign posix_memalign pthread_create pvalloc realloc reallocarray sigaction signal sigset sysv_signal valloc "
 
 finish
