@@ -87,6 +87,36 @@ else
     echo "SKIP - Rust stack overflow: no rustc"
 fi
 
+# C++: an uncaught exception (std::terminate, then abort) and a failed
+# assert(): the same message and status, and the run with signal 6.
+cat > "$WORK/terminate.cc" <<'CC'
+#include <cassert>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+static void *volatile sink;
+int main(int argc, char **argv)
+{
+    sink = new char[77];
+    sink = nullptr;
+    std::puts("before");
+    std::fflush(stdout);
+    if (argc > 1 && std::strcmp(argv[1], "assert") == 0)
+        assert(argc == 5);
+    throw std::runtime_error("boom");
+}
+CC
+${CXX:-g++} -g -O1 -o "$WORK/terminate" "$WORK/terminate.cc"
+for how in throw assert; do
+    "$WORK/terminate" $how > "$WORK/bare.out" 2> "$WORK/bare.err"
+    bare=$?
+    under "$WORK/cxx-$how.db" "$WORK/terminate" $how > "$WORK/shim.out" 2> "$WORK/shim.err"
+    shim=$?
+    check_eq "injected: C++, $how -> status 134, same stdout and stderr, recorded with signal 6 and its leak" \
+        "$bare:$shim:$(cmp -s "$WORK/bare.out" "$WORK/shim.out" && cmp -s "$WORK/bare.err" "$WORK/shim.err" && echo same):$(q "$WORK/cxx-$how.db" "SELECT end_reason, signal FROM runs"):$(q "$WORK/cxx-$how.db" 'SELECT class FROM blocks WHERE size = 77')" \
+        "134:134:same:signal|6:3"
+done
+
 # ---- what the program sees of its signal dispositions ---------------------------------
 "$PROGS/crash" query > "$WORK/bare.out" 2>&1
 under "$WORK/query.db" "$PROGS/crash" query > "$WORK/shim.out" 2>&1
