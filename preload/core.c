@@ -1027,6 +1027,8 @@ static void la_crash_now(int sig)
     pid_t me = (pid_t)syscall(SYS_gettid), first = 0;
     char what[64];
 
+    if (getpid() != la_pid)
+        return;
     if (!__atomic_compare_exchange_n(&la_crash_tid, &first, me, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         if (first == me)
@@ -1037,7 +1039,7 @@ static void la_crash_now(int sig)
         }
     }
     int s = la_load_state();
-    if (getpid() != la_pid || (s != ST_RECORDING && s != ST_DEGRADED) ||
+    if ((s != ST_RECORDING && s != ST_DEGRADED) ||
         __atomic_exchange_n(&la_finished, 1, __ATOMIC_ACQ_REL))
         return;
     t_guard++;
@@ -1076,6 +1078,10 @@ static void la_crash(int sig)
     static ucontext_t back, run;
     static int busy;
 
+    /* A vfork child (or a snapshot child) records nothing, and must leave
+     * the state it shares with its parent as it is. */
+    if (getpid() != la_pid)
+        return;
     if (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQ_REL) || getcontext(&run) != 0) {
         la_crash_now(sig); /* a second thread: it only waits there */
         return;

@@ -21,6 +21,8 @@
  *             its arena's lock (the program has a second thread)
  *   threads   4 threads allocate and free without pause; main faults
  *   twice     2 threads fault at the same moment
+ *   vfork     a vfork child calls abort(); the parent says how it died,
+ *             then faults itself
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -30,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void *volatile sink;
@@ -167,6 +170,14 @@ int main(int argc, char **argv)
         for (int i = 0; i < 4; i++)
             pthread_create(&t, NULL, churn, NULL);
         usleep(50000);
+    } else if (strcmp(how, "vfork") == 0) {
+        int st;
+        pid_t pid = vfork();
+        if (pid == 0)
+            abort();
+        waitpid(pid, &st, 0);
+        printf("child: signal %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+        fflush(stdout);
     } else if (strcmp(how, "twice") == 0) {
         for (int i = 0; i < 2; i++)
             pthread_create(&t, NULL, fault, NULL);
