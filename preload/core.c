@@ -1103,11 +1103,7 @@ void la_abort(void)
      * then the default action for real, so that the signal adds none. */
     if (sig_default(SIGABRT)) {
         la_crash(SIGABRT);
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        if (REAL(sigaction))
-            real.sigaction(SIGABRT, &dfl, NULL);
+        sig_reset(SIGABRT);
     }
     void (*f)(void) = REAL(abort);
     if (f)

@@ -60,15 +60,21 @@ static void sig_put(int sig, const struct sigaction *act)
     __atomic_add_fetch(&sig_prog[sig].version, 1, __ATOMIC_ACQ_REL);
 }
 
+/* The default action, with nothing else. */
+static const struct sigaction sig_dfl = { .sa_handler = SIG_DFL };
+
+void sig_reset(int sig)
+{
+    if (sig_real)
+        sig_real(sig, &sig_dfl, NULL);
+}
+
 /* The process dies of SIG, as it would have without the shim. */
 static void sig_die(int sig)
 {
-    struct sigaction dfl;
     sigset_t one;
 
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sig_real(sig, &dfl, NULL);
+    sig_reset(sig);
     sigemptyset(&one);
     sigaddset(&one, sig);
     sigprocmask(SIG_UNBLOCK, &one, NULL);
@@ -84,12 +90,8 @@ static void sig_handler(int sig, siginfo_t *si, void *uc)
     sig_get(sig, &prog);
     if (prog.sa_handler != SIG_DFL && prog.sa_handler != SIG_IGN) {
         sigset_t before, during = prog.sa_mask;
-        if (prog.sa_flags & SA_RESETHAND) {
-            struct sigaction dfl;
-            memset(&dfl, 0, sizeof dfl);
-            dfl.sa_handler = SIG_DFL;
-            sig_put(sig, &dfl);
-        }
+        if (prog.sa_flags & SA_RESETHAND)
+            sig_put(sig, &sig_dfl);
         if (!(prog.sa_flags & SA_NODEFER))
             sigaddset(&during, sig);
         pthread_sigmask(SIG_BLOCK, &during, &before);
@@ -199,16 +201,13 @@ void (*sig_sigset(la_sigaction_fn real, int sig, void (*h)(int)))(int)
 
 void sig_child_defaults(la_sigaction_fn real)
 {
-    struct sigaction dfl;
     sigset_t mask;
 
     if (!real)
         return;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; sig++)
         if (sig != SIGKILL && sig != SIGSTOP)
-            real(sig, &dfl, NULL);
+            real(sig, &sig_dfl, NULL);
     sigfillset(&mask);
     sigdelset(&mask, SIGALRM);
     for (size_t i = 0; i < sizeof sig_fatal / sizeof *sig_fatal; i++)

@@ -31,6 +31,9 @@ LA_HIDDEN int sig_taken(int sig);
  * action (the process dies of it). */
 LA_HIDDEN int sig_default(int sig);
 
+/* Gives SIG its default action for real: the shim's handler goes. */
+LA_HIDDEN void sig_reset(int sig);
+
 /* sigaction() as the program sees it: the program's copy for the signals
  * taken over, libc's otherwise. */
 LA_HIDDEN int sig_sigaction(la_sigaction_fn real, int sig,

@@ -165,16 +165,22 @@ static void json_finding(FILE *out, const struct rp_finding *f)
     fputc('}', out);
 }
 
-void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f,
-                  const struct rp_summary *sum)
+/* A document's first members: its FORMAT, version 1, the database. */
+static void json_head(FILE *out, const char *format, const struct rp_db *db)
 {
     fputc('{', out);
     json_key(out, "format", 1);
-    json_str(out, "leakaudit-report");
+    json_str(out, format);
     json_key(out, "version", 0);
     fputs("1", out);
     json_key(out, "database", 0);
     json_str(out, db->path);
+}
+
+void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f,
+                  const struct rp_summary *sum)
+{
+    json_head(out, "leakaudit-report", db);
     if (db->npaths > 1) {
         json_key(out, "databases", 0);
         json_strs(out, db->paths, db->npaths);
@@ -208,13 +214,7 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
 
 void rp_emit_growth_json(FILE *out, const struct rp_db *db, const struct rp_growth *g)
 {
-    fputc('{', out);
-    json_key(out, "format", 1);
-    json_str(out, "leakaudit-growth");
-    json_key(out, "version", 0);
-    fputs("1", out);
-    json_key(out, "database", 0);
-    json_str(out, db->path);
+    json_head(out, "leakaudit-growth", db);
     json_u64(out, "processes", g->processes);
     json_key(out, "sites", 0);
     fputc('[', out);
