@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bootstrap.h"
+#include "pages.h"
 
 #define BOOT_BYTES (256u * 1024u)
 #define PRIV_BYTES (64ul << 30) /* address space only */
@@ -43,7 +44,7 @@ static struct boot_hdr *hdr(const void *p)
 int boot_private(void)
 {
     /* The shim's pages: the scan never takes them for the program's. */
-    void *p = la_pages_reserve(PRIV_BYTES);
+    void *p = pages_reserve(PRIV_BYTES);
 
     if (!p)
         return -1;

@@ -37,6 +37,7 @@
 #include "marks.h"
 #include "modules.h"
 #include "options.h"
+#include "pages.h"
 #include "scan.h"
 #include "stackcache.h"
 #include "seqbatch.h"
@@ -788,7 +789,7 @@ static __attribute__((noreturn)) void la_child_run(void)
     threads_reset_lock();
     sc_reset_lock();
     modules_reset_lock();
-    la_pages_reset_lock();
+    pages_reset_lock();
     if (boot_private() != 0) {
         la_warn("no address space left for writing the %s run", la_child.reason);
         syscall(SYS_exit_group, 1);
@@ -804,7 +805,7 @@ static __attribute__((noreturn)) void la_child_run(void)
     __atomic_store_n(&real.memalign, NULL, __ATOMIC_RELEASE);
     __atomic_store_n(&real.valloc, NULL, __ATOMIC_RELEASE);
     __atomic_store_n(&real.pvalloc, NULL, __ATOMIC_RELEASE);
-    void *stack = la_pages(LA_CHILD_STACK);
+    void *stack = pages_alloc(LA_CHILD_STACK);
     if (stack && getcontext(&run) == 0) {
         run.uc_stack.ss_sp = stack;
         run.uc_stack.ss_size = LA_CHILD_STACK;

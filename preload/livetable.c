@@ -18,6 +18,7 @@
 
 #include "livetable.h"
 #include "lock.h"
+#include "pages.h"
 #include "seqbatch.h"
 
 /*
@@ -102,7 +103,7 @@ static LA_NOINLINE int lt_grow(struct lt_shard *s)
     struct lt_slot *old = s->slots, *nslots;
     size_t ocap = s->cap;
 
-    nslots = la_pages(ncap * sizeof *nslots);
+    nslots = pages_alloc(ncap * sizeof *nslots);
     if (!nslots)
         return -1;
     s->slots = nslots;
@@ -110,7 +111,7 @@ static LA_NOINLINE int lt_grow(struct lt_shard *s)
     for (size_t i = 0; i < ocap; i++)
         if (old[i].addr != 0)
             s->slots[lt_probe(s, old[i].addr, lt_hash(old[i].addr))] = old[i];
-    la_pages_free(old, ocap * sizeof *old);
+    pages_free(old, ocap * sizeof *old);
     return 0;
 }
 
@@ -378,7 +379,7 @@ void lt_clear(void)
         struct lt_shard *s = &shards[k];
 
         la_lock(&s->lock);
-        la_pages_free(s->slots, s->cap * sizeof *s->slots);
+        pages_free(s->slots, s->cap * sizeof *s->slots);
         s->slots = NULL;
         s->cap = s->count = s->marks = 0;
         la_unlock(&s->lock);

@@ -2,7 +2,7 @@
  * livetable.h: the table of live heap blocks, keyed by start address.
  * Sharded by address hash, one lock per shard, so threads that allocate at
  * the same time rarely meet; no global lock on the malloc/free path.
- * Memory comes from la_pages(), never from malloc.
+ * Memory comes from pages_alloc(), never from malloc.
  */
 #ifndef LA_LIVETABLE_H
 #define LA_LIVETABLE_H

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "marks.h"
+#include "pages.h"
 
 #define MK_CHUNK 1024u
 #define MK_CHUNKS 4096u
@@ -26,7 +27,7 @@ uint32_t marks_add(uintptr_t block, uint32_t stack, char *why)
     }
     struct la_mark *chunk = mk_dir[id / MK_CHUNK];
     if (!chunk) {
-        chunk = la_pages(MK_CHUNK * sizeof *chunk);
+        chunk = pages_alloc(MK_CHUNK * sizeof *chunk);
         if (!chunk) {
             id = 0;
             goto out;

@@ -3,7 +3,7 @@
  *
  * An object is a file mapped at offset 0 with an ELF header there and an
  * executable mapping of the same file: its program headers (read from
- * memory with la_peek, so a truncated or unmapped file never faults) give
+ * memory with peek_mem, so a truncated or unmapped file never faults) give
  * the load bias, the range and the build-id.  Allocations here go to libc
  * (the caller holds the recursion guard) except the notes of objects seen
  * before an unload, which live in the shim's own pages for the whole run.
@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maps.h"
 #include "modules.h"
+#include "pages.h"
+#include "peek.h"
 
 #define NOTE_MAX 4096
 
@@ -67,7 +70,7 @@ static int describe(uintptr_t lo, struct la_module *m)
     ElfW(Phdr) ph[64];
     uintptr_t first = UINTPTR_MAX, vlo = UINTPTR_MAX, vhi = 0;
 
-    if (la_peek(&eh, lo, sizeof eh) != sizeof eh ||
+    if (peek_mem(&eh, lo, sizeof eh) != sizeof eh ||
         memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
         eh.e_ident[EI_CLASS] != ELFCLASS64 ||
         (eh.e_type != ET_DYN && eh.e_type != ET_EXEC) ||
@@ -75,7 +78,7 @@ static int describe(uintptr_t lo, struct la_module *m)
         eh.e_phnum > 64 || eh.e_phoff > 65536)
         return -1;
     size_t phbytes = eh.e_phnum * sizeof(ElfW(Phdr));
-    if (la_peek(ph, lo + eh.e_phoff, phbytes) != phbytes)
+    if (peek_mem(ph, lo + eh.e_phoff, phbytes) != phbytes)
         return -1;
     for (int i = 0; i < eh.e_phnum; i++) {
         if (ph[i].p_type != PT_LOAD)
@@ -97,7 +100,7 @@ static int describe(uintptr_t lo, struct la_module *m)
         unsigned char note[NOTE_MAX];
         size_t len = ph[i].p_memsz < NOTE_MAX ? ph[i].p_memsz : NOTE_MAX;
         if (ph[i].p_type == PT_NOTE &&
-            (len = la_peek(note, m->base + ph[i].p_vaddr, len)) > 0)
+            (len = peek_mem(note, m->base + ph[i].p_vaddr, len)) > 0)
             build_id_hex(note, len, m->build_id, sizeof m->build_id);
     }
     return 0;
@@ -130,13 +133,13 @@ static int each_loaded(int (*fn)(const struct la_module *, const char *, void *)
                        void *ctx)
 {
     size_t cap;
-    char *maps = la_read_maps(&cap), path[sizeof ((struct la_map *)0)->path];
+    char *maps = maps_read(&cap), path[sizeof ((struct la_map *)0)->path];
     static struct la_map m, next; /* big: off the stack, under notes_lock */
     int rc = 0;
 
     if (!maps)
         return -1;
-    for (const char *cursor = maps; rc == 0 && la_maps_line(&cursor, &m);) {
+    for (const char *cursor = maps; rc == 0 && maps_line(&cursor, &m);) {
         struct la_module mod;
         if (m.offset != 0 || m.perms[0] != 'r' || file_path(m.path, path, sizeof path) != 0)
             continue;
@@ -145,13 +148,13 @@ static int each_loaded(int (*fn)(const struct la_module *, const char *, void *)
         if (describe(m.lo, &mod) != 0)
             continue;
         int code = m.perms[2] == 'x';
-        for (const char *c = cursor; !code && la_maps_line(&c, &next) && next.lo < mod.end;)
+        for (const char *c = cursor; !code && maps_line(&c, &next) && next.lo < mod.end;)
             code = next.perms[2] == 'x' && next.inode == m.inode &&
                    strcmp(next.path, m.path) == 0;
         if (code)
             rc = fn(&mod, path, ctx);
     }
-    la_pages_free(maps, cap);
+    pages_free(maps, cap);
     return rc;
 }
 
@@ -177,16 +180,16 @@ static int note_one(const struct la_module *m, const char *path, void *ctx)
         return 0;
     if (nnotes == notes_cap) {
         size_t ncap = notes_cap ? notes_cap * 2 : 256;
-        struct note **v = la_pages(ncap * sizeof *v);
+        struct note **v = pages_alloc(ncap * sizeof *v);
         if (!v)
             return -1;
         if (notes)
             memcpy(v, notes, nnotes * sizeof *v);
-        la_pages_free(notes, notes_cap * sizeof *notes);
+        pages_free(notes, notes_cap * sizeof *notes);
         notes = v;
         notes_cap = ncap;
     }
-    struct note *n = la_pages(sizeof *n + len);
+    struct note *n = pages_alloc(sizeof *n + len);
     if (!n)
         return -1;
     n->base = m->base;

@@ -20,7 +20,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "maps.h"
 #include "marks.h"
+#include "pages.h"
+#include "peek.h"
 #include "scan.h"
 #include "stackdepot.h"
 #include "threads.h"
@@ -51,10 +54,10 @@ static int by_addr(const void *a, const void *b)
 
 void snap_free(struct la_snap *s)
 {
-    la_pages_free(s->v, s->cap * sizeof *s->v);
-    la_pages_free(s->cls, s->cap);
-    la_pages_free(s->owner, s->cap * sizeof *s->owner);
-    la_pages_free(s->edges, s->edges_cap * sizeof *s->edges);
+    pages_free(s->v, s->cap * sizeof *s->v);
+    pages_free(s->cls, s->cap);
+    pages_free(s->owner, s->cap * sizeof *s->owner);
+    pages_free(s->edges, s->edges_cap * sizeof *s->edges);
     memset(s, 0, sizeof *s);
 }
 
@@ -63,9 +66,9 @@ int snap_take(struct la_snap *s)
     memset(s, 0, sizeof *s);
     s->complete = 1;
     s->cap = lt_count() + 1024;
-    s->v = la_pages(s->cap * sizeof *s->v);
-    s->cls = la_pages(s->cap);
-    s->owner = la_pages(s->cap * sizeof *s->owner);
+    s->v = pages_alloc(s->cap * sizeof *s->v);
+    s->cls = pages_alloc(s->cap);
+    s->owner = pages_alloc(s->cap * sizeof *s->owner);
     if (!s->v || !s->cls || !s->owner) {
         snap_free(s);
         return -1;
@@ -117,7 +120,7 @@ struct reader {
 static size_t rd_read(struct reader *r, uintptr_t src, size_t len)
 {
     r->wlen = 0;
-    return la_peek(r->buf, src, len);
+    return peek_mem(r->buf, src, len);
 }
 
 /* ---- the traversal ---------------------------------------------------------------- */
@@ -165,14 +168,14 @@ static void add_edge(struct walk *w, uint32_t to, uint64_t offset)
 
     if (s->nedges == s->edges_cap) {
         size_t ncap = s->edges_cap ? s->edges_cap * 2 : 4096;
-        struct la_edge *e = la_pages(ncap * sizeof *e);
+        struct la_edge *e = pages_alloc(ncap * sizeof *e);
         if (!e) {
             s->complete = 0;
             return;
         }
         if (s->edges)
             memcpy(e, s->edges, s->nedges * sizeof *e);
-        la_pages_free(s->edges, s->edges_cap * sizeof *s->edges);
+        pages_free(s->edges, s->edges_cap * sizeof *s->edges);
         s->edges = e;
         s->edges_cap = ncap;
     }
@@ -283,7 +286,7 @@ static void drain(struct walk *w)
             continue;
         }
         w->rd.wlen = 0; /* the reader's window is overwritten */
-        size_t got = la_peekv(local, remote, n), k = 0;
+        size_t got = peek_memv(local, remote, n), k = 0;
         for (; k < n && remote[k].iov_len <= got; k++) {
             got -= remote[k].iov_len;
             w->from = idx[k];
@@ -424,11 +427,11 @@ static void scan_mapping(struct walk *w, const struct la_scan_opts *o,
 static void scan_roots(struct walk *w, const struct la_scan_opts *o)
 {
     size_t cap, bytes = MAX_SELF_RANGES * sizeof(uintptr_t[2]);
-    char *maps = la_read_maps(&cap);
+    char *maps = maps_read(&cap);
     struct excl self, tmp;
 
-    self.r = la_pages(bytes);
-    tmp.r = la_pages(bytes);
+    self.r = pages_alloc(bytes);
+    tmp.r = pages_alloc(bytes);
     if (!maps || !self.r || !tmp.r) {
         /* Without the map, every unmarked block counts as reachable. */
         w->s->complete = 0;
@@ -439,7 +442,7 @@ static void scan_roots(struct walk *w, const struct la_scan_opts *o)
     }
     /* The shim's pages, listed after the last of them was made (tmp), and
      * its image. */
-    self.n = la_pages_list(self.r, MAX_SELF_RANGES - 1);
+    self.n = pages_list(self.r, MAX_SELF_RANGES - 1);
     if (self.n > MAX_SELF_RANGES - 1)
         self.n = MAX_SELF_RANGES - 1;
     self.r[self.n][0] = o->self_lo;
@@ -450,12 +453,12 @@ static void scan_roots(struct walk *w, const struct la_scan_opts *o)
     excl_normalize(&self);
 
     struct la_map m;
-    for (const char *cursor = maps; la_maps_line(&cursor, &m);)
+    for (const char *cursor = maps; maps_line(&cursor, &m);)
         scan_mapping(w, o, m.lo, m.hi, m.perms, m.path, &self, &tmp);
 out:
-    la_pages_free(maps, cap);
-    la_pages_free(self.r, bytes);
-    la_pages_free(tmp.r, bytes);
+    pages_free(maps, cap);
+    pages_free(self.r, bytes);
+    pages_free(tmp.r, bytes);
 }
 
 static int is_marked(const struct la_block *b)
@@ -483,8 +486,8 @@ void snap_classify(struct la_snap *s, const struct la_scan_opts *o)
         return;
     w.lo = s->v[0].addr;
     w.hi = s->v[s->n - 1].addr + s->v[s->n - 1].size + 1;
-    w.stack = la_pages(s->n * sizeof *w.stack);
-    w.rd.buf = la_pages(SCAN_CHUNK);
+    w.stack = pages_alloc(s->n * sizeof *w.stack);
+    w.rd.buf = pages_alloc(SCAN_CHUNK);
     if (!o->scan || !w.stack || !w.rd.buf) {
         /* No scan: marked blocks are intentional, the rest lost. */
         for (size_t i = 0; i < s->n; i++) {
@@ -526,6 +529,6 @@ void snap_classify(struct la_snap *s, const struct la_scan_opts *o)
         if (s->cls[i] == LA_LOST)
             scan_block(&w, i);
 out:
-    la_pages_free(w.stack, s->n * sizeof *w.stack);
-    la_pages_free(w.rd.buf, SCAN_CHUNK);
+    pages_free(w.stack, s->n * sizeof *w.stack);
+    pages_free(w.rd.buf, SCAN_CHUNK);
 }

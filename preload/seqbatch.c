@@ -5,6 +5,7 @@
  * allocations.  A forked child keeps its parent's records: the blocks it
  * inherits were allocated by the parent's threads.
  */
+#include "pages.h"
 #include "seqbatch.h"
 
 #define SB_CHUNK_BITS 16
@@ -23,13 +24,13 @@ uint64_t sb_take(uint32_t tid)
     if (k < SB_CHUNKS) {
         uint32_t *chunk = __atomic_load_n(&sb_dir[k], __ATOMIC_ACQUIRE);
         if (!chunk) {
-            uint32_t *fresh = la_pages(SB_CHUNK * sizeof *fresh), *none = NULL;
+            uint32_t *fresh = pages_alloc(SB_CHUNK * sizeof *fresh), *none = NULL;
             if (fresh && __atomic_compare_exchange_n(&sb_dir[k], &none, fresh, 0,
                                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
                 chunk = fresh;
             } else {
                 if (fresh)
-                    la_pages_free(fresh, SB_CHUNK * sizeof *fresh);
+                    pages_free(fresh, SB_CHUNK * sizeof *fresh);
                 chunk = none; /* another thread's, or NULL without pages */
             }
         }

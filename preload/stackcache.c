@@ -32,6 +32,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "pages.h"
 #include "stackcache.h"
 #include "stackdepot.h"
 
@@ -191,7 +192,7 @@ static LA_NOINLINE struct sc_cache *sc_cache_new(void)
 
     if (t_cache_failed)
         return NULL;
-    c = la_pages(sizeof *c + SC_LINES * sc_line_size);
+    c = pages_alloc(sizeof *c + SC_LINES * sc_line_size);
     if (!c) {
         t_cache_failed = 1;
         return NULL;
@@ -256,7 +257,7 @@ void sc_thread_exit(void)
         c->next->prev = c->prev;
     t_cache = NULL;
     pthread_mutex_unlock(&sc_list_lock);
-    la_pages_free(c, sizeof *c + SC_LINES * sc_line_size);
+    pages_free(c, sizeof *c + SC_LINES * sc_line_size);
 }
 
 void sc_flush_all(void)
@@ -292,7 +293,7 @@ void sc_fork_child(void)
     for (; c; c = next) {
         next = c->next;
         if (c != t_cache)
-            la_pages_free(c, sizeof *c + SC_LINES * sc_line_size);
+            pages_free(c, sizeof *c + SC_LINES * sc_line_size);
     }
     sc_list = t_cache;
     if (t_cache) {

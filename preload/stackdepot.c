@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "pages.h"
 #include "stackdepot.h"
 
 #define SD_DIR_BITS 12
@@ -93,7 +94,7 @@ static uint32_t sd_find(const struct sd_table *t, uint64_t h,
 /* A new, larger table holding every id; NULL without pages. */
 static struct sd_table *sd_table_new(uint32_t nslots)
 {
-    struct sd_table *t = la_pages(sizeof *t + nslots * sizeof(uint64_t));
+    struct sd_table *t = pages_alloc(sizeof *t + nslots * sizeof(uint64_t));
 
     if (!t)
         return NULL;
@@ -115,7 +116,7 @@ static struct sd_stack *sd_alloc_entry(uint32_t depth)
                   ~(size_t)15;
 
     if (need > sd_arena_left) {
-        char *a = la_pages(SD_ARENA_BYTES);
+        char *a = pages_alloc(SD_ARENA_BYTES);
         if (!a)
             return NULL;
         sd_arena = a; /* the rest of the old arena is abandoned */
@@ -157,7 +158,7 @@ static LA_NOINLINE uint32_t sd_add(uint64_t h, const uintptr_t *pcs,
     }
     struct sd_stack **chunk = sd_dir[id >> SD_DIR_BITS];
     if (!chunk) {
-        chunk = la_pages(SD_DIR_CHUNK * sizeof *chunk);
+        chunk = pages_alloc(SD_DIR_CHUNK * sizeof *chunk);
         if (!chunk) {
             id = SD_NONE;
             goto out;

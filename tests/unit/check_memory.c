@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "bootstrap.h"
+#include "maps.h"
 #include "modules.h"
+#include "pages.h"
 
 START_TEST(private_heap)
 {
@@ -44,7 +46,7 @@ START_TEST(private_heap)
     big[(64u << 20) - 1] = 1;
     /* The heap is the shim's: listed, so the scan never reads it. */
     uintptr_t (*list)[2] = malloc(4096 * sizeof *list);
-    size_t n = la_pages_list(list, 4096), found = 0;
+    size_t n = pages_list(list, 4096), found = 0;
     for (size_t i = 0; i < n && i < 4096; i++)
         found += list[i][0] <= (uintptr_t)big && (uintptr_t)big < list[i][1];
     ck_assert_uint_eq(found, 1);
@@ -64,21 +66,21 @@ START_TEST(maps_lines)
     const char *cursor = text;
     struct la_map m;
 
-    ck_assert_int_eq(la_maps_line(&cursor, &m), 1);
+    ck_assert_int_eq(maps_line(&cursor, &m), 1);
     ck_assert_uint_eq(m.lo, 0x7f0000000000);
     ck_assert_uint_eq(m.hi, 0x7f0000021000);
     ck_assert_str_eq(m.perms, "rw-p");
     ck_assert_str_eq(m.path, "");
-    ck_assert_int_eq(la_maps_line(&cursor, &m), 1);
+    ck_assert_int_eq(maps_line(&cursor, &m), 1);
     ck_assert_uint_eq(m.offset, 0x1000);
     ck_assert_uint_eq(m.inode, 1234567);
     ck_assert_str_eq(m.path, "/usr/bin/my prog");
-    ck_assert_int_eq(la_maps_line(&cursor, &m), 1);
+    ck_assert_int_eq(maps_line(&cursor, &m), 1);
     ck_assert_str_eq(m.perms, "r-xp");
     ck_assert_str_eq(m.path, "/tmp/lib.so (deleted)");
-    ck_assert_int_eq(la_maps_line(&cursor, &m), 1);
+    ck_assert_int_eq(maps_line(&cursor, &m), 1);
     ck_assert_str_eq(m.path, "[stack]");
-    ck_assert_int_eq(la_maps_line(&cursor, &m), 0);
+    ck_assert_int_eq(maps_line(&cursor, &m), 0);
     /* The text is left as it was. */
     ck_assert_str_eq(text, before);
     free(before);
