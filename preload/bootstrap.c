@@ -4,7 +4,7 @@
  * The start arena is used a handful of times per process, during the
  * shim's own start: a bump pointer, never reset.
  *
- * The private heap serves a snapshot child (core.c), a copy of the process
+ * The private heap serves a writer child (child.c), a copy of the process
  * made with one thread in which glibc's malloc locks may be held forever by
  * threads that do not exist there.  It is one reservation of address space
  * whose pages the kernel supplies on first touch, carved into blocks of

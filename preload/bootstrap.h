@@ -5,7 +5,7 @@
  * - the start arena, for allocations made before the real malloc is known
  *   (dlsym's own calloc while the shim resolves libc).  Its blocks are
  *   never freed: free() ignores them, realloc() copies out of them;
- * - the private heap of a snapshot child (core.c), switched on by
+ * - the private heap of a writer child (child.c), switched on by
  *   boot_private(): from then on boot_alloc serves from it and boot_free
  *   recycles its blocks.  Single-threaded.
  */

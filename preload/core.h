@@ -2,6 +2,9 @@
  * core.h: the contract between the interposers (interpose.c, one line per
  * libc name) and the core that records.  Every la_* function here has the
  * exact semantics of the libc function it stands for, errno included.
+ * Where each lives: the malloc family and leak_mark in alloc.c; threads,
+ * daemon, dlclose and the exits in lifecycle.c; signals and abort in
+ * crash.c; leak_snapshot in snapshot.c.
  */
 #ifndef LA_CORE_H
 #define LA_CORE_H

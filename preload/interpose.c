@@ -1,6 +1,6 @@
 /*
  * interpose.c: the names the shim takes over from libc.  Each only
- * forwards to the core (core.c); the logic lives there, once.  These and
+ * forwards to the core (core.h); the logic lives there, once.  These and
  * leak_mark are the only symbols the library exports.
  */
 #include <dlfcn.h>

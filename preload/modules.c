@@ -16,6 +16,7 @@
 
 #include "maps.h"
 #include "modules.h"
+#include "own.h"
 #include "pages.h"
 #include "peek.h"
 
@@ -220,7 +221,7 @@ static int add(struct la_modules *out, size_t *cap, const struct la_module *m,
 {
     if (out->n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 64;
-        struct la_module *v = realloc(out->v, ncap * sizeof *v);
+        struct la_module *v = own_realloc(out->v, ncap * sizeof *v);
         if (!v)
             return -1;
         out->v = v;
@@ -229,7 +230,7 @@ static int add(struct la_modules *out, size_t *cap, const struct la_module *m,
     struct la_module *d = &out->v[out->n];
     *d = *m;
     d->loaded = loaded;
-    if (!(d->path = strdup(path)))
+    if (!(d->path = own_strdup(path)))
         return -1;
     out->n++;
     return 0;
@@ -290,8 +291,8 @@ fail:
 void modules_free(struct la_modules *m)
 {
     for (size_t i = 0; i < m->n; i++)
-        free(m->v[i].path);
-    free(m->v);
+        own_free(m->v[i].path);
+    own_free(m->v);
     m->v = NULL;
     m->n = m->nloaded = 0;
 }

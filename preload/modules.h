@@ -4,7 +4,7 @@
  * symbolized after the process is gone.
  *
  * Found from /proc/self/maps and the ELF headers in memory, never through
- * the dynamic loader: a snapshot child (core.c) may be a copy of the
+ * the dynamic loader: a writer child (child.c) may be a copy of the
  * process taken while another thread held the loader's lock.  Objects that
  * are unloaded before the end (dlclose) are noted just before they go, so
  * that the blocks their code allocated still symbolize.
@@ -39,7 +39,7 @@ LA_HIDDEN void modules_free(struct la_modules *m);
  * unloaded: called before dlclose(). */
 LA_HIDDEN void modules_note(void);
 
-/* For a snapshot child: the notes' lock may be held by a thread that does
+/* For a writer child: the notes' lock may be held by a thread that does
  * not exist there. */
 LA_HIDDEN void modules_reset_lock(void);
 

@@ -33,11 +33,11 @@
 #define PAGE 4096ul
 #define MAX_SELF_RANGES 4096
 
-/* ---- snapshot -------------------------------------------------------------- */
+/* ---- the copy of the table -------------------------------------------------------------- */
 
 static int take_one(const struct la_block *b, void *p)
 {
-    struct la_snap *s = p;
+    struct scan_blocks *s = p;
 
     if (s->n == s->cap)
         return 1; /* the table grew meanwhile: keep what fits */
@@ -52,7 +52,7 @@ static int by_addr(const void *a, const void *b)
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-void snap_free(struct la_snap *s)
+void scan_free(struct scan_blocks *s)
 {
     pages_free(s->v, s->cap * sizeof *s->v);
     pages_free(s->cls, s->cap);
@@ -61,7 +61,7 @@ void snap_free(struct la_snap *s)
     memset(s, 0, sizeof *s);
 }
 
-int snap_take(struct la_snap *s)
+int scan_take(struct scan_blocks *s)
 {
     memset(s, 0, sizeof *s);
     s->complete = 1;
@@ -70,7 +70,7 @@ int snap_take(struct la_snap *s)
     s->cls = pages_alloc(s->cap);
     s->owner = pages_alloc(s->cap * sizeof *s->owner);
     if (!s->v || !s->cls || !s->owner) {
-        snap_free(s);
+        scan_free(s);
         return -1;
     }
     lt_foreach(take_one, s);
@@ -81,7 +81,7 @@ int snap_take(struct la_snap *s)
 }
 
 /* Index of the first block of S that starts at or above P (S->n if none). */
-static size_t snap_lower(const struct la_snap *s, uintptr_t p)
+static size_t scan_lower(const struct scan_blocks *s, uintptr_t p)
 {
     size_t lo = 0, hi = s->n;
 
@@ -95,11 +95,11 @@ static size_t snap_lower(const struct la_snap *s, uintptr_t p)
     return lo;
 }
 
-long snap_find(const struct la_snap *s, uintptr_t p)
+long scan_find(const struct scan_blocks *s, uintptr_t p)
 {
     /* The last block starting at or below P is the only one that can
      * hold it (blocks do not overlap; no block reaches UINTPTR_MAX). */
-    size_t above = p == UINTPTR_MAX ? s->n : snap_lower(s, p + 1);
+    size_t above = p == UINTPTR_MAX ? s->n : scan_lower(s, p + 1);
 
     if (above == 0)
         return -1;
@@ -126,7 +126,7 @@ static size_t rd_read(struct reader *r, uintptr_t src, size_t len)
 /* ---- the traversal ---------------------------------------------------------------- */
 
 struct walk {
-    struct la_snap *s;
+    struct scan_blocks *s;
     struct reader rd;
     uint32_t *stack; /* worklist */
     size_t top;
@@ -164,7 +164,7 @@ static void reach(struct walk *w, size_t j)
 
 static void add_edge(struct walk *w, uint32_t to, uint64_t offset)
 {
-    struct la_snap *s = w->s;
+    struct scan_blocks *s = w->s;
 
     if (s->nedges == s->edges_cap) {
         size_t ncap = s->edges_cap ? s->edges_cap * 2 : 4096;
@@ -211,7 +211,7 @@ static void scan_words(struct walk *w, uintptr_t base, const uintptr_t *words, s
         uintptr_t v = words[k];
         if (v < w->lo || v >= w->hi)
             continue;
-        long j = snap_find(w->s, v);
+        long j = scan_find(w->s, v);
         if (j < 0 || (w->in_libc && next_chunk_header(&w->s->v[j], v)))
             continue;
         if (w->edges) {
@@ -344,9 +344,9 @@ static void scan_root_minus(struct walk *w, uintptr_t lo, uintptr_t hi,
 }
 
 /* Whether a block starts in [LO, HI); its index in *FIRST. */
-static int has_block(const struct la_snap *s, uintptr_t lo, uintptr_t hi, size_t *first)
+static int has_block(const struct scan_blocks *s, uintptr_t lo, uintptr_t hi, size_t *first)
 {
-    *first = snap_lower(s, lo);
+    *first = scan_lower(s, lo);
     return *first < s->n && s->v[*first].addr < hi;
 }
 
@@ -478,7 +478,7 @@ static int is_root_block(const struct la_block *b, const struct la_scan_opts *o)
     return st && st->depth > 0 && st->pcs[0] >= o->loader_lo && st->pcs[0] < o->loader_hi;
 }
 
-void snap_classify(struct la_snap *s, const struct la_scan_opts *o)
+void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
 {
     struct walk w = { .s = s };
 

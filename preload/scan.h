@@ -1,10 +1,10 @@
 /*
- * scan.h: the exit-time reachability scan.  Takes a snapshot of the live
+ * scan.h: the exit-time reachability scan.  Copies the table of live
  * blocks, then classifies each: intentional (marked, or reachable from a
  * marked block), reachable (from the roots: writable memory that is not
  * heap, the exiting thread's stack from its stack pointer, its registers),
  * or lost; and records the pointer edges among lost blocks.  Called once,
- * from the exit path or in a snapshot child, with the guard held and
+ * from the exit path or in a writer child, with the guard held and
  * recording stopped.
  */
 #ifndef LA_SCAN_H
@@ -16,11 +16,11 @@ enum { LA_UNSEEN = 0, LA_INTENTIONAL = 1, LA_REACHABLE = 2, LA_LOST = 3 };
 #define LA_NO_OWNER UINT32_MAX
 
 struct la_edge {
-    uint32_t from, to; /* snapshot indexes */
+    uint32_t from, to; /* indexes into scan_blocks */
     uint64_t offset;   /* where in FROM the pointer is */
 };
 
-struct la_snap {
+struct scan_blocks {
     struct la_block *v; /* sorted by address */
     uint8_t *cls;       /* class of each */
     uint32_t *owner;    /* intentional: the marked block it was reached from */
@@ -44,15 +44,15 @@ struct la_scan_opts {
 
 /* Copies the live table into S, sorted.  Returns 0, or -1 without memory
  * (S empty). */
-LA_HIDDEN int snap_take(struct la_snap *s);
+LA_HIDDEN int scan_take(struct scan_blocks *s);
 
 /* Classifies every block of S as O says.  Never fails: when memory runs
  * short, what was not reached counts as reachable and S->complete is 0. */
-LA_HIDDEN void snap_classify(struct la_snap *s, const struct la_scan_opts *o);
+LA_HIDDEN void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o);
 
 /* Index of the block holding address P, or -1. */
-LA_HIDDEN long snap_find(const struct la_snap *s, uintptr_t p);
+LA_HIDDEN long scan_find(const struct scan_blocks *s, uintptr_t p);
 
-LA_HIDDEN void snap_free(struct la_snap *s);
+LA_HIDDEN void scan_free(struct scan_blocks *s);
 
 #endif

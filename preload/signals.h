@@ -48,7 +48,7 @@ LA_HIDDEN void (*sig_signal(la_sigaction_fn real, int sig, void (*h)(int),
 /* sigset() for a signal taken over (SIG_HOLD blocks it). */
 LA_HIDDEN void (*sig_sigset(la_sigaction_fn real, int sig, void (*h)(int)))(int);
 
-/* For a snapshot child: every signal back to its default action and
+/* For a writer child: every signal back to its default action and
  * blocked, except SIGALRM (its time limit) and the fatal ones. */
 LA_HIDDEN void sig_child_defaults(la_sigaction_fn real);
 

@@ -40,7 +40,7 @@ LA_HIDDEN void sc_flush_all(void);
 LA_HIDDEN void sc_lock(void);
 LA_HIDDEN void sc_unlock(void);
 LA_HIDDEN void sc_fork_child(void);
-/* For a snapshot child: the list lock, maybe held by a thread that does
+/* For a writer child: the list lock, maybe held by a thread that does
  * not exist there, made free; every cache is kept. */
 LA_HIDDEN void sc_reset_lock(void);
 

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "marks.h"
 #include "modules.h"
+#include "own.h"
 #include "schema.h"
 #include "stackdepot.h"
 #include "writer.h"
@@ -29,7 +30,7 @@ struct wr {
     const char *path;
     sqlite3_int64 run;
     const struct la_run_record *rec;
-    const struct la_snap *snap;
+    const struct scan_blocks *scanned; /* the classified copy of the table */
     const struct la_modules *mods;
     unsigned char *used;      /* bitmap over stack ids to write */
     uint64_t *live;           /* blocks still allocated, per stack id */
@@ -239,8 +240,8 @@ static int wr_run(struct wr *w)
     else
         sqlite3_bind_null(st, 10);
     sqlite3_bind_int64(st, 11, r->depth);
-    sqlite3_bind_int(st, 12, r->complete && w->snap && w->snap->complete);
-    sqlite3_bind_int(st, 13, w->snap && w->snap->scanned);
+    sqlite3_bind_int(st, 12, r->complete && w->scanned && w->scanned->complete);
+    sqlite3_bind_int(st, 13, w->scanned && w->scanned->scanned);
     sqlite3_bind_text(st, 14, PACKAGE_VERSION, -1, SQLITE_STATIC);
     rc = wr_step(w, st, "inserting the run");
     sqlite3_finalize(st);
@@ -289,11 +290,11 @@ static void wr_use_stack(struct wr *w, uint32_t id)
     w->used[id / 8] |= (unsigned char)(1u << (id % 8));
 }
 
-/* Block I of the snapshot into ROWS, unless it was inherited across fork;
+/* Block I of the scanned blocks into ROWS, unless it was inherited across fork;
  * its mark, if it carries one, with MS. */
 static int wr_block(struct wr *w, struct wr_rows *rows, sqlite3_stmt *ms, size_t i)
 {
-    const struct la_snap *sn = w->snap;
+    const struct scan_blocks *sn = w->scanned;
     const struct la_block *b = &sn->v[i];
     const struct la_mark *m = marks_get(b->mark);
 
@@ -340,7 +341,7 @@ static int wr_block(struct wr *w, struct wr_rows *rows, sqlite3_stmt *ms, size_t
 /* The blocks, then the pointers among lost blocks. */
 static int wr_blocks(struct wr *w)
 {
-    const struct la_snap *sn = w->snap;
+    const struct scan_blocks *sn = w->scanned;
     struct wr_rows rows;
     sqlite3_stmt *ms;
     int rc = 0;
@@ -487,17 +488,17 @@ static int wr_all(struct wr *w, uint32_t nstacks)
 
 /* One attempt at PATH.  The run's id, or -1 with the reason in ERR. */
 static long wr_try(const char *path, const struct la_run_record *run,
-                   const struct la_snap *snap, const struct la_modules *mods,
+                   const struct scan_blocks *blocks, const struct la_modules *mods,
                    char *err, size_t errlen)
 {
-    struct wr w = { .rec = run, .path = path, .snap = snap, .mods = mods };
+    struct wr w = { .rec = run, .path = path, .scanned = blocks, .mods = mods };
     uint32_t nstacks = sd_count();
     long rc = -1;
 
     clock_gettime(CLOCK_MONOTONIC, &w.t0);
     w.nstacks = nstacks;
-    w.used = calloc(nstacks / 8 + 1, 1);
-    w.live = calloc(nstacks + 1, sizeof *w.live);
+    w.used = own_calloc(nstacks / 8 + 1, 1);
+    w.live = own_calloc(nstacks + 1, sizeof *w.live);
     if (!w.used || !w.live) {
         snprintf(w.err, sizeof w.err, "out of memory");
         goto out;
@@ -524,20 +525,20 @@ static long wr_try(const char *path, const struct la_run_record *run,
         sqlite3_exec(w.db, "ROLLBACK", NULL, NULL, NULL);
 out:
     sqlite3_close(w.db);
-    free(w.used);
-    free(w.live);
+    own_free(w.used);
+    own_free(w.live);
     snprintf(err, errlen, "%s", w.err);
     return rc;
 }
 
 long writer_write(const char *path, const struct la_run_record *run,
-                  const struct la_snap *snap, const struct la_modules *mods)
+                  const struct scan_blocks *blocks, const struct la_modules *mods)
 {
     char err[320], err2[320], fallback[PATH_MAX];
     const char *tmp = getenv("TMPDIR");
     long rc;
 
-    if ((rc = wr_try(path, run, snap, mods, err, sizeof err)) >= 0) {
+    if ((rc = wr_try(path, run, blocks, mods, err, sizeof err)) >= 0) {
         if (run->modules_error)
             la_warn("the run written to %s has no loaded objects (%s): its "
                     "stacks show addresses only", path, strerror(run->modules_error));
@@ -558,7 +559,7 @@ long writer_write(const char *path, const struct la_run_record *run,
                 path, err, fallback);
         return -1;
     }
-    if ((rc = wr_try(fallback, run, snap, mods, err2, sizeof err2)) >= 0)
+    if ((rc = wr_try(fallback, run, blocks, mods, err2, sizeof err2)) >= 0)
         la_warn("cannot write the run to %s: %s; written to %s instead", path, err, fallback);
     else
         la_warn("cannot write the run to %s: %s (nor to %s: %s)", path, err, fallback, err2);

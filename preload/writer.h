@@ -1,8 +1,8 @@
 /*
  * writer.h: writes one run (the process's record) into the SQLite database,
  * in one transaction.  Called once per process from the exit path, or in a
- * snapshot child (a crash, a checkpoint), with the recursion guard held and
- * recording stopped.
+ * writer child (child.h: a crash, a checkpoint, a snapshot), with the
+ * recursion guard held and recording stopped.
  */
 #ifndef LA_WRITER_H
 #define LA_WRITER_H
@@ -26,13 +26,13 @@ struct la_run_record {
     int modules_error;           /* errno when the loaded objects could not
                                     be listed (stacks then show addresses) */
     uint64_t first_seq;          /* blocks older than this were inherited */
-    double scan_seconds;         /* snapshot and scan, before writing */
+    double scan_seconds;         /* copying the table and scanning, before writing */
     uint64_t stack_hits, stack_unwinds, stack_mismatches; /* stackcache.h */
 };
 
 /*
  * Writes RUN with the blocks of SNAP (classified, with the edges among lost
- * blocks; NULL when no snapshot could be taken), the stacks, the marks and
+ * blocks; NULL when the table could not be copied), the stacks, the marks and
  * the modules MODS into the database at PATH (created if missing).  Returns the new
  * run's id; or -1 after one warning line, with the database unchanged (an
  * unreadable file, another schema version, a write error).  Then the run
@@ -40,7 +40,7 @@ struct la_run_record {
  * warning names that file.
  */
 LA_HIDDEN long writer_write(const char *path, const struct la_run_record *run,
-                            const struct la_snap *snap,
+                            const struct scan_blocks *blocks,
                             const struct la_modules *mods);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * check_memory.c: the shim's memory and the process's map: the private
- * heap of a snapshot child (preload/bootstrap.c), /proc/self/maps lines
+ * heap of a writer child (preload/bootstrap.c), /proc/self/maps lines
  * (pages.c), and the loaded objects read from the map and the ELF headers
  * in memory, with the notes that outlive a dlclose (modules.c).
  */

@@ -68,17 +68,17 @@ static void add_block(uintptr_t addr, uint64_t size, uint64_t seq, uint32_t stac
 /* Writes REC with the live table, classified without a scan. */
 static long write_run(const struct la_run_record *rec)
 {
-    struct la_snap snap;
+    struct scan_blocks snap;
     struct la_scan_opts no_scan = { .scan = 0 };
     struct la_modules mods;
     long run;
 
-    ck_assert_int_eq(snap_take(&snap), 0);
-    snap_classify(&snap, &no_scan);
+    ck_assert_int_eq(scan_take(&snap), 0);
+    scan_classify(&snap, &no_scan);
     ck_assert_int_eq(modules_collect(&mods), 0);
     run = writer_write(dbpath, rec, &snap, &mods);
     modules_free(&mods);
-    snap_free(&snap);
+    scan_free(&snap);
     return run;
 }
 

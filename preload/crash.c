@@ -1,0 +1,147 @@
+/*
+ * crash.c: the process's death by a fatal signal, and abort().  signals.c
+ * keeps the program's dispositions and calls crash_record when one means
+ * death; the run is then written by a writer child (child.h) while the
+ * dying thread waits, and the process dies of the same signal.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "crash.h"
+#include "guard.h"
+#include "real.h"
+#include "signals.h"
+
+static pid_t crash_tid;
+
+/*
+ * The process is about to die of SIG (signals.h calls this from its
+ * handler).  Only the writer child does anything that may take a lock;
+ * this thread waits for it, within the child's time limit.  A second
+ * thread dying meanwhile waits for the first to end the process.
+ */
+static void crash_now(int sig)
+{
+    pid_t me = (pid_t)syscall(SYS_gettid), first = 0;
+    char what[64];
+
+    if (getpid() != la_pid)
+        return;
+    if (!__atomic_compare_exchange_n(&crash_tid, &first, me, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (first == me)
+            return; /* a fault while recording the first one: die now */
+        for (;;) {
+            struct timespec ms = { 0, 1000000 };
+            nanosleep(&ms, NULL);
+        }
+    }
+    int s = la_load_state();
+    if ((s != ST_RECORDING && s != ST_DEGRADED) ||
+        __atomic_exchange_n(&la_finished, 1, __ATOMIC_ACQ_REL))
+        return;
+    t_guard++;
+    la_set_state(ST_STOPPED);
+    child_lock(1); /* kept: the process ends here */
+    child_reap_last(1);
+    snprintf(what, sizeof what, "the run that dies of signal %d", sig);
+    pid_t pid = child_spawn("signal", sig, s);
+    if (pid < 0)
+        la_warn("%s was not written: no process to write it (%s)", what,
+                strerror(errno));
+    else
+        child_reap(pid, 0, what);
+    t_guard--;
+}
+
+/*
+ * crash_now on a stack of its own (crash.h).  The dying thread may be deep in a
+ * small sigaltstack (Rust's is a few pages, already half used by its
+ * handler when it calls abort()): only the first dying thread gets this
+ * far (crash_now lets no second one through), so one static stack
+ * serves.
+ */
+#define CRASH_STACK (128u * 1024u)
+
+static int crash_sig;
+
+static void crash_main(void)
+{
+    crash_now(crash_sig);
+}
+
+void crash_record(int sig)
+{
+    static char stack[CRASH_STACK] __attribute__((aligned(64)));
+    static ucontext_t back, run;
+    static int busy;
+
+    /* A vfork child (or a writer child) records nothing, and must leave
+     * the state it shares with its parent as it is. */
+    if (getpid() != la_pid)
+        return;
+    if (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQ_REL) || getcontext(&run) != 0) {
+        crash_now(sig); /* a second thread: it only waits there */
+        return;
+    }
+    crash_sig = sig;
+    run.uc_stack.ss_sp = stack;
+    run.uc_stack.ss_size = sizeof stack;
+    run.uc_link = &back;
+    makecontext(&run, crash_main, 0);
+    swapcontext(&back, &run);
+}
+
+void la_abort(void)
+{
+    if (!REAL(abort))
+        la_start();
+    /* Dying of SIGABRT with the default action: recorded here, where the
+     * stack is the caller's, without the signal frame abort() would add;
+     * then the default action for real, so that the signal adds none. */
+    if (sig_default(SIGABRT)) {
+        crash_record(SIGABRT);
+        sig_reset(SIGABRT);
+    }
+    void (*f)(void) = REAL(abort);
+    if (f)
+        f();
+    /* libc's abort not known yet (another thread is starting the shim):
+     * SIGABRT, then again with its default action, set by the kernel's
+     * call itself (the shim's own signal() is not to be called back). */
+    raise(SIGABRT);
+    struct { void (*handler)(int); unsigned long flags; void (*restorer)(void);
+             uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+    syscall(SYS_rt_sigaction, SIGABRT, &dfl, NULL, sizeof dfl.mask);
+    raise(SIGABRT);
+    syscall(SYS_exit_group, 127);
+    __builtin_unreachable();
+}
+
+/* ---- the program's view of the fatal signals ------------------------------ */
+
+int la_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (!REAL(sigaction))
+        la_start();
+    return sig_sigaction(la_real.sigaction, sig, act, old);
+}
+
+void (*la_signal(int sig, void (*handler)(int), int how))(int)
+{
+    if (!REAL(signal[how]))
+        la_start();
+    if (!sig_taken(sig))
+        return la_real.signal[how](sig, handler);
+    if (how == LA_SIGSET)
+        return sig_sigset(la_real.sigaction, sig, handler);
+    return sig_signal(la_real.sigaction, sig, handler,
+                      how == LA_SYSV_SIGNAL || how == LA___SYSV_SIGNAL);
+}

@@ -1,0 +1,138 @@
+/*
+ * state.c: the start of the shim and the state every part of the core
+ * shares (state.h).  la_start runs once, in whichever thread calls first:
+ * it resolves libc, reads the options and notes the process's facts, then
+ * lets the hooks record.
+ */
+#include <elf.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "guard.h"
+#include "real.h"
+#include "snapshot.h"
+#include "stackcache.h"
+#include "state.h"
+
+int la_state = ST_UNSTARTED;
+struct la_options la_opt;
+uintptr_t la_text_lo, la_text_hi;
+pid_t la_pid;
+double la_start_time;
+uint64_t la_first_seq = 1;
+char la_output[PATH_MAX];
+char la_cwd[PATH_MAX];
+char **la_argv;
+int la_argc;
+int la_exit_known, la_exit_code;
+int la_finished;
+dev_t la_root_dev;
+ino_t la_root_ino;
+LA_TLS int t_guard;
+LA_TLS pid_t t_tid;
+
+double la_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int64_t la_mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The address range of the shim's own image, from its ELF header in
+ * memory: no loader lock, no system call. */
+static void la_find_own_text(void)
+{
+    extern const ElfW(Ehdr) __ehdr_start LA_HIDDEN;
+    const ElfW(Ehdr) *eh = &__ehdr_start;
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)eh + eh->e_phoff);
+    uintptr_t bias = 0, lo = UINTPTR_MAX, hi = 0;
+
+    for (int i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0)
+            bias = (uintptr_t)eh - ph[i].p_vaddr;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        if (ph[i].p_vaddr < lo)
+            lo = ph[i].p_vaddr;
+        if (ph[i].p_vaddr + ph[i].p_memsz > hi)
+            hi = ph[i].p_vaddr + ph[i].p_memsz;
+    }
+    la_text_lo = bias + lo;
+    la_text_hi = bias + hi;
+}
+
+/* LEAKAUDIT_OUTPUT made absolute against the directory at start. */
+static void la_set_output(void)
+{
+    const char *o = la_opt.output;
+
+    if (!getcwd(la_cwd, sizeof la_cwd))
+        la_cwd[0] = '\0';
+    int n;
+    if (o[0] == '/' || la_cwd[0] == '\0')
+        n = snprintf(la_output, sizeof la_output, "%s", o);
+    else
+        n = snprintf(la_output, sizeof la_output, "%s/%s",
+                     strcmp(la_cwd, "/") == 0 ? "" : la_cwd, o);
+    if (n < 0 || (size_t)n >= sizeof la_output) {
+        la_warn("LEAKAUDIT_OUTPUT is too long a path; using leakaudit.db");
+        snprintf(la_output, sizeof la_output, "leakaudit.db");
+    }
+}
+
+/* (state.h) */
+LA_NOINLINE int la_start(void)
+{
+    int expect = ST_UNSTARTED;
+
+    if (!__atomic_compare_exchange_n(&la_state, &expect, ST_STARTING, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return expect == ST_RECORDING;
+    t_guard = 1;
+    real_resolve();
+    la_options_parse(&la_opt, secure_getenv);
+    la_find_own_text();
+    sc_init(la_opt.depth, (int)la_opt.verify_stacks, la_text_lo, la_text_hi);
+    la_set_output();
+    la_pid = getpid();
+    la_start_time = la_now();
+    snapshot_schedule();
+    struct stat root;
+    if (stat("/", &root) == 0) {
+        la_root_dev = root.st_dev;
+        la_root_ino = root.st_ino;
+    }
+    t_guard = 0;
+    if (getauxval(AT_SECURE)) {
+        /* setuid/setgid: read no path from the environment, write nothing. */
+        la_set_state(ST_STOPPED);
+        return 0;
+    }
+    la_set_state(ST_RECORDING);
+    return 1;
+}
+
+LA_NOINLINE void la_degrade(const char *what)
+{
+    int expect = ST_RECORDING;
+
+    if (__atomic_compare_exchange_n(&la_state, &expect, ST_DEGRADED, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        la_warn("out of memory for %s: recording stops here; the run will "
+                "be marked incomplete", what);
+}
