@@ -215,7 +215,7 @@ static void scan_words(struct walk *w, uintptr_t base, const uintptr_t *words, s
         if (j < 0 || (w->in_libc && next_chunk_header(&w->s->v[j], v)))
             continue;
         if (w->edges) {
-            if (w->s->cls[j] == LA_LOST)
+            if (w->s->cls[j] == LA_CLASS_LOST)
                 add_edge(w, (uint32_t)j, base + k * sizeof(uintptr_t) - w->s->v[w->from].addr);
         } else {
             reach(w, (size_t)j);
@@ -437,7 +437,7 @@ static void scan_roots(struct walk *w, const struct la_scan_opts *o)
         w->s->complete = 0;
         for (size_t i = 0; i < w->s->n; i++)
             if (w->s->cls[i] == LA_UNSEEN)
-                w->s->cls[i] = LA_REACHABLE;
+                w->s->cls[i] = LA_CLASS_REACHABLE;
         goto out;
     }
     /* The shim's pages, listed after the last of them was made (tmp), and
@@ -491,9 +491,9 @@ void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
     if (!o->scan || !w.stack || !w.rd.buf) {
         /* No scan: marked blocks are intentional, the rest lost. */
         for (size_t i = 0; i < s->n; i++) {
-            s->cls[i] = is_marked(&s->v[i]) ? LA_INTENTIONAL
-                        : is_root_block(&s->v[i], o) ? LA_REACHABLE : LA_LOST;
-            s->owner[i] = s->cls[i] == LA_INTENTIONAL ? (uint32_t)i : LA_NO_OWNER;
+            s->cls[i] = is_marked(&s->v[i]) ? LA_CLASS_INTENTIONAL
+                        : is_root_block(&s->v[i], o) ? LA_CLASS_REACHABLE : LA_CLASS_LOST;
+            s->owner[i] = s->cls[i] == LA_CLASS_INTENTIONAL ? (uint32_t)i : LA_NO_OWNER;
         }
         if (o->scan)
             s->complete = 0;
@@ -502,7 +502,7 @@ void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
     s->scanned = 1;
 
     /* 1. Marked blocks and what they own. */
-    w.cls = LA_INTENTIONAL;
+    w.cls = LA_CLASS_INTENTIONAL;
     for (size_t i = 0; i < s->n; i++) {
         if (is_marked(&s->v[i]) && s->cls[i] == LA_UNSEEN) {
             w.owner = (uint32_t)i;
@@ -511,7 +511,7 @@ void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
         }
     }
     /* 2. What the roots reach. */
-    w.cls = LA_REACHABLE;
+    w.cls = LA_CLASS_REACHABLE;
     w.owner = LA_NO_OWNER;
     for (size_t i = 0; i < s->n; i++)
         if (is_root_block(&s->v[i], o))
@@ -523,10 +523,10 @@ void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
      * among lost blocks. */
     for (size_t i = 0; i < s->n; i++)
         if (s->cls[i] == LA_UNSEEN)
-            s->cls[i] = o->in_doubt ? LA_REACHABLE : LA_LOST;
+            s->cls[i] = o->in_doubt ? LA_CLASS_REACHABLE : LA_CLASS_LOST;
     w.edges = 1;
     for (size_t i = 0; i < s->n; i++)
-        if (s->cls[i] == LA_LOST)
+        if (s->cls[i] == LA_CLASS_LOST)
             scan_block(&w, i);
 out:
     pages_free(w.stack, s->n * sizeof *w.stack);

@@ -11,8 +11,11 @@
 #define LA_SCAN_H
 
 #include "livetable.h"
+#include "schema.h"
 
-enum { LA_UNSEEN = 0, LA_INTENTIONAL = 1, LA_REACHABLE = 2, LA_LOST = 3 };
+/* Classes as schema.h has them; LA_UNSEEN while the scan has not reached
+ * a block (never stored). */
+enum { LA_UNSEEN = 0 };
 #define LA_NO_OWNER UINT32_MAX
 
 struct la_edge {

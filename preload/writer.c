@@ -186,7 +186,7 @@ static int wr_schema(struct wr *w)
     sqlite3_stmt *st;
     int rc;
 
-    if (wr_exec(w, la_schema_sql, "creating the schema") != 0)
+    if (wr_exec(w, LA_SCHEMA_SQL, "creating the schema") != 0)
         return -1;
     if (wr_prepare(w, "SELECT value FROM meta WHERE key = 'schema_version'",
                    &st) != 0)
@@ -313,7 +313,7 @@ static int wr_block(struct wr *w, struct wr_rows *rows, sqlite3_stmt *ms, size_t
     else
         wr_row_null(rows, 6);
     v[7] = sn->cls[i];
-    if (sn->cls[i] == LA_INTENTIONAL && sn->owner[i] != LA_NO_OWNER)
+    if (sn->cls[i] == LA_CLASS_INTENTIONAL && sn->owner[i] != LA_NO_OWNER)
         v[8] = (sqlite3_int64)sn->v[sn->owner[i]].addr;
     else
         wr_row_null(rows, 8);

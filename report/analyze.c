@@ -85,7 +85,7 @@ static void group_intentional(struct rp_run *run, const struct rp_analysis_opts 
 
     for (size_t i = 0; i < run->nblocks; i++) {
         const struct rp_mark *m;
-        if (run->blocks[i].cls == RP_CLASS_INTENTIONAL)
+        if (run->blocks[i].cls == LA_CLASS_INTENTIONAL)
             items[n++] = (struct item){ mark_site(run, &run->blocks[i], &m), i };
     }
     qsort(items, n, sizeof *items, item_cmp);
@@ -131,7 +131,7 @@ static void group_reachable(struct rp_run *run, struct rp_findings *out)
     size_t n = 0;
 
     for (size_t i = 0; i < run->nblocks; i++)
-        if (run->blocks[i].cls == RP_CLASS_REACHABLE)
+        if (run->blocks[i].cls == LA_CLASS_REACHABLE)
             items[n++] = (struct item){ run->blocks[i].stack, i };
     qsort(items, n, sizeof *items, item_cmp);
     for (size_t i = 0; i < n;) {
@@ -178,7 +178,7 @@ static void lost_graph(const struct rp_run *run, struct lost *g)
     g->n = 0;
     for (size_t i = 0; i < run->nblocks; i++) {
         lidx[i] = SIZE_MAX;
-        if (run->blocks[i].cls == RP_CLASS_LOST) {
+        if (run->blocks[i].cls == LA_CLASS_LOST) {
             lidx[i] = g->n;
             g->block[g->n++] = i;
         }

@@ -334,8 +334,8 @@ static int rd_run_tables(struct rd *r, struct rp_run *run)
         return -1;
     for (size_t i = 0; i < run->nblocks; i++) {
         struct rp_block *b = &run->blocks[i];
-        if (b->cls < RP_CLASS_INTENTIONAL || b->cls > RP_CLASS_LOST)
-            b->cls = RP_CLASS_REACHABLE; /* unknown: in doubt, not lost */
+        if (b->cls < LA_CLASS_INTENTIONAL || b->cls > LA_CLASS_LOST)
+            b->cls = LA_CLASS_REACHABLE; /* unknown: in doubt, not lost */
         if (b->owner >= 0)
             b->owner = rp_run_block_at(run, (uint64_t)b->owner);
     }

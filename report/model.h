@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "schema.h"
+
 /* One source-level frame (an inlined call expands one pc into several). */
 struct rp_frame {
     char *function; /* demangled, or NULL */
@@ -36,15 +38,12 @@ struct rp_stack {
     size_t nframes;
 };
 
-/* Classes of a block, as the shim writes them. */
-enum { RP_CLASS_INTENTIONAL = 1, RP_CLASS_REACHABLE = 2, RP_CLASS_LOST = 3 };
-
 struct rp_block {
     uint64_t addr, size, seq;
     int64_t stack;
     int64_t thread;
     int64_t mark;  /* mark id, or -1 */
-    int cls;       /* RP_CLASS_* */
+    int cls;       /* LA_CLASS_* (schema.h) */
     int64_t owner; /* intentional: index of the marked block that owns it, or -1 */
 };
 

@@ -25,7 +25,7 @@ for r in json.load(sys.stdin)["runs"][0]["results"]:
 }
 
 # ---- C++ ---------------------------------------------------------------------------------
-if "$CXX" -O1 -g -I"$top_srcdir/preload" -o "$WORK/leak_helper" "$top_srcdir/examples/leak_helper.cc"; then
+if "$CXX" -O1 -g -I"$top_srcdir/include" -o "$WORK/leak_helper" "$top_srcdir/examples/leak_helper.cc"; then
     same_output "C++ example" "$WORK/leak_helper"
     under "$WORK/cxx.db" "$WORK/leak_helper" > /dev/null
     check_eq "C++: the leaked configuration is intentional with the 3 blocks it owns; the lost array a leak" \
@@ -43,7 +43,7 @@ int main()
     return 0;
 }
 CC
-    "$CXX" -O0 -g -I"$top_srcdir/preload" -o "$WORK/again" "$WORK/again.cc"
+    "$CXX" -O0 -g -I"$top_srcdir/include" -o "$WORK/again" "$WORK/again.cc"
     under "$WORK/again.db" "$WORK/again" > /dev/null
     check_eq "C++: leakaudit::leak in a loop is a repeated mark, located at the caller's line (even at -O0)" \
         "$(mark_line "$WORK/again.db")" "again.cc:6"
