@@ -35,15 +35,6 @@ struct rp_summary {
  */
 int rp_fail_on_parse(const char *list, unsigned *mask, char *err, size_t errlen);
 
-/* The site key of F: kind and the function/file chain of its stacks, no
- * addresses.  Malloc'd.  Stacks must be symbolized. */
-char *rp_site_key(const struct rp_finding *f);
-
-/* Adds up the findings of the same kind and site (rp_site_key: symbolized,
- * without addresses) across runs into one each, which keeps the list of
- * its runs: for a report over many databases (CI jobs, machines). */
-void rp_findings_merge(struct rp_findings *f);
-
 /* Sets key, suppressed, baselined and fails on every finding, and fills
  * SUM.  Stacks must be symbolized. */
 void rp_policy_apply(struct rp_findings *f, const struct rp_policy *p,

@@ -1,0 +1,103 @@
+/*
+ * emit_common.c: what the outputs share (emit.h): a finding's one-line
+ * title, the frame that locates it in the program's own source, and the
+ * frames printed a line each, every string through the caller's escaping.
+ */
+#include <string.h>
+
+#include "emit.h"
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+
+    return s ? s + 1 : path;
+}
+
+/* Whether frame F belongs to a runtime rather than the program: code of a
+ * system library, or a system header, Rust's std or leak_mark's inline
+ * wrapper inlined into the program. */
+static int runtime_frame(const struct rp_frame *f)
+{
+    static const char *const system[] = { "/usr/", "/lib/", "/lib64/" };
+    static const char *const inlined[] = { "/usr/", "/rustc/", "library/" };
+    const char *base = strrchr(f->file, '/');
+
+    for (size_t i = 0; f->module && i < sizeof system / sizeof *system; i++)
+        if (strncmp(f->module, system[i], strlen(system[i])) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof inlined / sizeof *inlined; i++)
+        if (strncmp(f->file, inlined[i], strlen(inlined[i])) == 0)
+            return 1;
+    static const char *const helpers[] = { "leakaudit.h", "leakaudit.hpp", "leakaudit.rs" };
+    for (size_t i = 0; i < sizeof helpers / sizeof *helpers; i++)
+        if (strcmp(base ? base + 1 : f->file, helpers[i]) == 0)
+            return 1;
+    return 0;
+}
+
+const struct rp_frame *rp_source_frame(const struct rp_stack *st)
+{
+    const struct rp_frame *any = NULL;
+
+    for (size_t i = 0; st && i < st->nframes; i++) {
+        const struct rp_frame *f = &st->frames[i];
+        if (f->file && !any)
+            any = f;
+        if (f->file && f->function && !runtime_frame(f))
+            return f;
+    }
+    return any;
+}
+
+void rp_finding_title(const struct rp_finding *f, char *text, size_t cap)
+{
+    const struct rp_frame *top = f->stack && f->stack->nframes ? &f->stack->frames[0] : NULL;
+    const char *fn = top && top->function ? top->function : "an unknown function";
+
+    switch (f->kind) {
+    case RP_LEAK:
+        snprintf(text, cap, "%llu bytes in %llu blocks leaked, allocated in %s%s",
+                 (unsigned long long)f->bytes, (unsigned long long)f->blocks, fn,
+                 f->per_call ? " (leaks on every call)" : "");
+        break;
+    case RP_CYCLE:
+        snprintf(text, cap, "a cycle of %zu blocks (%llu bytes) leaked, first allocated in %s",
+                 f->nmembers, (unsigned long long)f->bytes, fn);
+        break;
+    case RP_REPEATED_MARK:
+        snprintf(text, cap, "leak_mark called for %llu blocks still allocated, from one site",
+                 (unsigned long long)f->marks);
+        break;
+    default:
+        snprintf(text, cap, "%llu bytes in %llu blocks still allocated at exit",
+                 (unsigned long long)f->bytes, (unsigned long long)f->blocks);
+        break;
+    }
+}
+
+void rp_emit_frames(FILE *out, const struct rp_stack *st, const char *indent,
+                    void (*put)(FILE *, const char *))
+{
+    if (!st || st->nframes == 0) {
+        fprintf(out, "%s(no stack recorded)\n", indent);
+        return;
+    }
+    for (size_t i = 0; i < st->nframes; i++) {
+        const struct rp_frame *f = &st->frames[i];
+        fprintf(out, "%s#%zu 0x%llx in ", indent, i, (unsigned long long)f->pc);
+        put(out, f->function ? f->function : "??");
+        if (f->file) {
+            fputc(' ', out);
+            put(out, f->file);
+            if (f->line > 0)
+                fprintf(out, ":%d", f->line);
+        }
+        if (f->module) {
+            fputs(" (", out);
+            put(out, base_name(f->module));
+            fputc(')', out);
+        }
+        fputc('\n', out);
+    }
+}
