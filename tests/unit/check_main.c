@@ -1,4 +1,5 @@
-/* check_main.c: runs every unit suite; Check prints the summary. */
+/* check_main.c: runs every unit suite, one per subject (check_SUBJECT.c);
+ * Check prints the summary. */
 #include <check.h>
 #include <stdlib.h>
 
@@ -9,7 +10,16 @@ Suite *stackdepot_suite(void);
 Suite *options_suite(void);
 Suite *schema_suite(void);
 Suite *analyze_suite(void);
-Suite *memory_suite(void);
+Suite *scc_suite(void);
+Suite *policy_suite(void);
+Suite *suppress_suite(void);
+Suite *growth_suite(void);
+Suite *bootstrap_suite(void);
+Suite *maps_suite(void);
+Suite *modules_suite(void);
+Suite *scan_suite(void);
+Suite *stackcache_suite(void);
+Suite *core_suite(void);
 
 int main(void)
 {
@@ -23,7 +33,16 @@ int main(void)
     srunner_add_suite(sr, options_suite());
     srunner_add_suite(sr, schema_suite());
     srunner_add_suite(sr, analyze_suite());
-    srunner_add_suite(sr, memory_suite());
+    srunner_add_suite(sr, scc_suite());
+    srunner_add_suite(sr, policy_suite());
+    srunner_add_suite(sr, suppress_suite());
+    srunner_add_suite(sr, growth_suite());
+    srunner_add_suite(sr, bootstrap_suite());
+    srunner_add_suite(sr, maps_suite());
+    srunner_add_suite(sr, modules_suite());
+    srunner_add_suite(sr, scan_suite());
+    srunner_add_suite(sr, stackcache_suite());
+    srunner_add_suite(sr, core_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
