@@ -12,7 +12,7 @@ struct la_mark {
     uintptr_t block; /* start of the marked block (follows realloc) */
     uint32_t stack;  /* mark site */
     uint32_t id;
-    char *why;       /* copy from the real malloc, or NULL */
+    char *why;       /* own_strdup's copy (own.h), or NULL */
 };
 
 /*

@@ -56,8 +56,10 @@ int64_t la_mono_ns(void)
  * memory: no loader lock, no system call. */
 static void la_find_own_text(void)
 {
-    extern const ElfW(Ehdr) __ehdr_start LA_HIDDEN;
-    const ElfW(Ehdr) *eh = &__ehdr_start;
+    /* The linker's symbol for the ELF header, which the program headers
+     * follow: declared without a size, since they lie past the header. */
+    extern const char __ehdr_start[] LA_HIDDEN;
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)__ehdr_start;
     const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)eh + eh->e_phoff);
     uintptr_t bias = 0, lo = UINTPTR_MAX, hi = 0;
 

@@ -60,6 +60,26 @@ q() {
     "$SQLITE3" -batch -noheader "$1" "$2"
 }
 
+# SQL for where blocks were allocated, to follow FROM in q's queries:
+# BLOCK_SITES joins each block b to its site's counters s; BLOCK_FRAME0 to
+# its innermost frame f and that frame's module m.
+BLOCK_SITES="blocks b JOIN stacks s ON s.run = b.run AND s.id = b.stack"
+BLOCK_FRAME0="blocks b JOIN frames f ON f.run = b.run AND f.stack = b.stack AND f.level = 0
+    JOIN modules m ON m.run = f.run AND m.id = f.module"
+
+# report_json NAME DB [OPTIONS]: the JSON report into $WORK/NAME.json;
+# returns the report's status.
+report_json() {
+    name=$1; db=$2; shift 2
+    "$REPORT" --format json "$@" "$db" > "$WORK/$name.json"
+}
+
+# findings [--file NAME] JSON: a line per finding (tests/findings.py),
+# after checking the report against its schema.
+PY=/usr/bin/python3
+SCHEMA=$top_srcdir/docs/leakaudit-report.schema.json
+findings() { "$PY" "$top_srcdir/tests/findings.py" --schema "$SCHEMA" "$@"; }
+
 # same_output NAME COMMAND...: stdout and exit status of COMMAND are the
 # same bare and under the shim.
 same_output() {

@@ -5,7 +5,6 @@
 # leave (SARIF, JUnit) are checked.
 . "$top_srcdir/tests/lib.sh"
 
-PY=/usr/bin/python3
 PATH=$top_builddir:$PATH
 export PATH
 

@@ -6,7 +6,6 @@
 # again is a repeated mark located at the caller's line, not the helper's.
 . "$top_srcdir/tests/lib.sh"
 
-PY=/usr/bin/python3
 CXX=${CXX:-g++}
 
 # summary DB FILE: the findings that have a frame in FILE, one per line.

@@ -10,7 +10,6 @@
 # tests/report-screenshot.png for a person to look at.
 . "$top_srcdir/tests/lib.sh"
 
-PY=/usr/bin/python3
 db=$WORK/graph.db
 under "$db" "$PROGS/graph" > /dev/null
 "$REPORT" --format html -o "$WORK/report.html" "$db"

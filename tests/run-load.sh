@@ -74,8 +74,8 @@ db=$WORK/short.db
 under "$db" "$PROGS/storm" short 3000 > "$WORK/short.out" 2>&1
 check_eq "3000 short-lived threads: status and output" "$?:$(cat "$WORK/short.out")" "0:storm done"
 check_eq "3000 short-lived threads: exactly 3000 leaks of 77 bytes from one site, counted 3000 times" \
-    "$(q "$db" 'SELECT count(*), count(DISTINCT b.stack), max(s.allocs) FROM blocks b JOIN stacks s
-                ON s.run = b.run AND s.id = b.stack WHERE b.size = 77')" "3000|1|3000"
+    "$(q "$db" "SELECT count(*), count(DISTINCT b.stack), max(s.allocs) FROM $BLOCK_SITES
+                WHERE b.size = 77")" "3000|1|3000"
 check "3000 short-lived threads: the blocks name at least 100 distinct threads" \
     test "$(q "$db" 'SELECT count(DISTINCT thread) FROM blocks WHERE size = 77')" -ge 100
 

@@ -5,7 +5,6 @@
 # byte for byte (bound parameters) and printed escaped (text) or encoded
 # (JSON).
 . "$top_srcdir/tests/lib.sh"
-PY=/usr/bin/python3
 
 # ---- a symlink planted at the output path ------------------------------------------
 echo "precious" > "$WORK/target"

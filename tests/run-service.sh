@@ -5,7 +5,6 @@
 # leakaudit-report --growth names the leaking site and nothing else.
 . "$top_srcdir/tests/lib.sh"
 
-PY=/usr/bin/python3
 
 # ---- leak_snapshot() -------------------------------------------------------------------
 same_output "server, calling leak_snapshot() (without the shim it does nothing)" "$PROGS/server" api 40

@@ -6,7 +6,6 @@
 # lost blocks can never outnumber Valgrind's definitely + indirectly lost.
 . "$top_srcdir/tests/lib.sh"
 
-PY=/usr/bin/python3
 if ! command -v valgrind > /dev/null; then
     echo "SKIP - valgrind not installed"
     finish
