@@ -102,16 +102,10 @@ void *la_malloc(size_t n, LA_CALLER_ARGS)
 
 void la_free(void *p)
 {
-    if (!p)
-        return;
-    if (boot_owns(p)) {
-        boot_free(p);
-        return;
-    }
-    if (!la_enter_free()) {
-        void (*f)(void *) = REAL(free);
-        if (f)
-            f(p);
+    /* Not recorded (NULL, the arenas' blocks, the shim's own work, not
+     * recording): freed as the shim frees its own. */
+    if (!p || boot_owns(p) || !la_enter_free()) {
+        own_free(p);
         return;
     }
     int e = errno;
