@@ -48,13 +48,13 @@ static struct {
     const char *reason;
     int sig, state;
     long ppid;
-    uintptr_t sp;
+    struct la_context where;
 } child_job;
 
 static void child_main(void)
 {
     run_write(child_job.reason, child_job.sig, child_job.state,
-              child_job.ppid, child_job.sp);
+              child_job.ppid, &child_job.where, RUN_IN_CHILD);
 }
 
 static __attribute__((noreturn)) void child_run(void)
@@ -90,10 +90,11 @@ static __attribute__((noreturn)) void child_run(void)
     __builtin_unreachable();
 }
 
-LA_NOINLINE pid_t child_spawn(const char *reason, int sig, int s)
+LA_NOINLINE pid_t child_spawn(const char *reason, int sig, int s,
+                              const struct la_context *where)
 {
-    /* This thread's registers, spilled on its stack above the point from
-     * which the child scans it. */
+    /* Without WHERE: this thread's registers, spilled on its stack above
+     * the point from which the child scans it. */
     jmp_buf regs;
 
     setjmp(regs);
@@ -101,7 +102,12 @@ LA_NOINLINE pid_t child_spawn(const char *reason, int sig, int s)
     child_job.sig = sig;
     child_job.state = s;
     child_job.ppid = getppid();
-    child_job.sp = (uintptr_t)&regs;
+    if (where && where->sp) {
+        child_job.where = *where;
+    } else {
+        child_job.where.sp = (uintptr_t)&regs;
+        child_job.where.nregs = 0;
+    }
     long pid = syscall(SYS_clone, 0ul, 0ul, 0ul, 0ul, 0ul);
     if (pid == 0)
         child_run();
@@ -171,16 +177,18 @@ int child_reap_last(int block)
     return 1;
 }
 
-int child_start(const char *reason, const char *what)
+int child_start(const char *reason, const char *what, const struct la_context *where)
 {
     int s = la_load_state();
 
-    /* (Nor in a vfork child, which shares its parent's memory.) */
-    if ((s != ST_RECORDING && s != ST_DEGRADED) || getpid() != la_pid) {
+    /* (Nor in a vfork child, which shares its parent's memory, nor once
+     * the final run is being written.) */
+    if ((s != ST_RECORDING && s != ST_DEGRADED) || getpid() != la_pid ||
+        __atomic_load_n(&la_finished, __ATOMIC_ACQUIRE)) {
         errno = EINVAL;
         return -1;
     }
-    pid_t pid = child_spawn(reason, 0, s);
+    pid_t pid = child_spawn(reason, 0, s, where);
     if (pid < 0)
         return -1;
     child_last_pid = pid;

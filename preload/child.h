@@ -9,14 +9,16 @@
 
 #include <sys/types.h>
 
-#include "shim.h"
+#include "core.h"
 
 /*
  * Makes the writer child that writes the run ended for REASON (by signal
- * SIG, or 0), recording having been in state S.  Returns its pid, or -1
- * with errno.  The caller reaps it with child_reap.
+ * SIG, or 0), recording having been in state S, with the stack a root
+ * from WHERE (run.h; NULL: from here).  Returns its pid, or -1 with
+ * errno.  The caller reaps it with child_reap.
  */
-LA_HIDDEN pid_t child_spawn(const char *reason, int sig, int s);
+LA_HIDDEN pid_t child_spawn(const char *reason, int sig, int s,
+                            const struct la_context *where);
 
 /* Waits for the writer child PID (with WNOHANG in FLAGS: only looks),
  * which writes WHAT.  Returns 1 once it has ended (with a warning when it
@@ -37,8 +39,10 @@ LA_HIDDEN int child_reap_last(int block);
 
 /* Makes the writer child that writes a run ended for REASON (WHAT, in a
  * warning), as the last one.  0, or -1 with errno (EINVAL: recording has
- * stopped, or this is a vfork child).  Holding the lock. */
-LA_HIDDEN int child_start(const char *reason, const char *what);
+ * stopped or the final run is being written, or this is a vfork child).
+ * Holding the lock. */
+LA_HIDDEN int child_start(const char *reason, const char *what,
+                          const struct la_context *where);
 
 /* In a forked child: the parent's writer child is the parent's. */
 LA_HIDDEN void child_after_fork(void);

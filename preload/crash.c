@@ -20,6 +20,7 @@
 #include "signals.h"
 
 static pid_t crash_tid;
+static struct la_context crash_where; /* where the first dying thread was */
 
 /*
  * The process is about to die of SIG (signals.h calls this from its
@@ -44,20 +45,22 @@ static void crash_now(int sig)
         }
     }
     int s = la_load_state();
-    if ((s != ST_RECORDING && s != ST_DEGRADED) ||
-        __atomic_exchange_n(&la_finished, 1, __ATOMIC_ACQ_REL))
-        return;
+    if ((s != ST_RECORDING && s != ST_DEGRADED) || la_end_claim() != 1)
+        return; /* (another thread's run is written by now) */
     t_guard++;
-    la_set_state(ST_STOPPED);
     child_lock(1); /* kept: the process ends here */
     child_reap_last(1);
     snprintf(what, sizeof what, "the run that dies of signal %d", sig);
-    pid_t pid = child_spawn("signal", sig, s);
+    /* Other threads go on recording until the copy is made: what they
+     * freed until then is not in it. */
+    pid_t pid = child_spawn("signal", sig, s, &crash_where);
+    la_set_state(ST_STOPPED);
     if (pid < 0)
         la_warn("%s was not written: no process to write it (%s)", what,
                 strerror(errno));
     else
         child_reap(pid, 0, what);
+    la_end_done();
     t_guard--;
 }
 
@@ -77,7 +80,7 @@ static void crash_main(void)
     crash_now(crash_sig);
 }
 
-void crash_record(int sig)
+void crash_record(int sig, const struct la_context *where)
 {
     static char stack[CRASH_STACK] __attribute__((aligned(64)));
     static ucontext_t back, run;
@@ -92,6 +95,7 @@ void crash_record(int sig)
         return;
     }
     crash_sig = sig;
+    crash_where = *where;
     run.uc_stack.ss_sp = stack;
     run.uc_stack.ss_size = sizeof stack;
     run.uc_link = &back;
@@ -99,7 +103,23 @@ void crash_record(int sig)
     swapcontext(&back, &run);
 }
 
-void la_abort(void)
+void crash_on_signal(int sig, void *uc)
+{
+    struct la_context where = { 0 };
+#if defined(__x86_64__)
+    /* Every register at the fault; the stack from the interrupted SP. */
+    const ucontext_t *u = uc;
+    where.nregs = NGREG < LA_CONTEXT_REGS ? NGREG : LA_CONTEXT_REGS;
+    for (size_t i = 0; i < where.nregs; i++)
+        where.regs[i] = (uintptr_t)u->uc_mcontext.gregs[i];
+    where.sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+#else
+    (void)uc;
+#endif
+    crash_record(sig, &where);
+}
+
+void la_abort(const struct la_context *where)
 {
     if (!REAL(abort))
         la_start();
@@ -107,7 +127,7 @@ void la_abort(void)
      * stack is the caller's, without the signal frame abort() would add;
      * then the default action for real, so that the signal adds none. */
     if (sig_default(SIGABRT)) {
-        crash_record(SIGABRT);
+        crash_record(SIGABRT, where);
         sig_reset(SIGABRT);
     }
     void (*f)(void) = REAL(abort);

@@ -55,7 +55,7 @@ __attribute__((constructor(101))) static void la_constructor(int argc,
                    lifecycle_fork_child);
     threads_init();
     if (la_opt.crash && REAL(sigaction))
-        sig_init(la_real.sigaction, crash_record);
+        sig_init(la_real.sigaction, crash_on_signal);
     if (la_opt.snapshot_signal && REAL(sigaction)) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);

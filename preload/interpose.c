@@ -15,11 +15,11 @@
 #define LEAKAUDIT_SHIM 1
 #include "leakaudit.h"
 
-LA_EXPORT void *malloc(size_t n) { return la_malloc(n, LA_CALLER); }
+LA_EXPORT void *malloc(size_t n) { void *p = la_malloc(n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
 LA_EXPORT void free(void *p) { la_free(p); }
-LA_EXPORT void *calloc(size_t n, size_t m) { return la_calloc(n, m, LA_CALLER); }
-LA_EXPORT void *realloc(void *p, size_t n) { return la_realloc(p, n, LA_CALLER); }
-LA_EXPORT void *reallocarray(void *p, size_t n, size_t m) { return la_reallocarray(p, n, m, LA_CALLER); }
+LA_EXPORT void *calloc(size_t n, size_t m) { void *p = la_calloc(n, m, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void *realloc(void *p, size_t n) { void *q = la_realloc(p, n, LA_CALLER); LA_SCRUB_SCRATCH(); return q; }
+LA_EXPORT void *reallocarray(void *p, size_t n, size_t m) { void *q = la_reallocarray(p, n, m, LA_CALLER); LA_SCRUB_SCRATCH(); return q; }
 LA_EXPORT int posix_memalign(void **out, size_t a, size_t n) { return la_posix_memalign(out, a, n, LA_CALLER); }
 LA_EXPORT void *aligned_alloc(size_t a, size_t n) { return la_aligned_alloc(a, n, LA_CALLER); }
 LA_EXPORT void *memalign(size_t a, size_t n) { return la_memalign(a, n, LA_CALLER); }
@@ -40,12 +40,12 @@ LA_EXPORT int dlclose(void *handle) { return la_dlclose(handle); }
 LA_EXPORT int daemon(int nochdir, int noclose) { return la_daemon(nochdir, noclose); }
 
 LA_EXPORT int leak_mark(const void *ptr, const char *why) { return la_mark(ptr, why, LA_CALLER); }
-LA_EXPORT int leak_snapshot(void) { return la_leak_snapshot(); }
+LA_EXPORT int leak_snapshot(void) { struct la_context c; LA_CALLER_CONTEXT(c); return la_leak_snapshot(&c); }
 
-LA_EXPORT void exit(int status) { la_exit(status); }
-LA_EXPORT void abort(void) { la_abort(); }
-LA_EXPORT void _exit(int status) { la_exit_now(status, 0); }
-LA_EXPORT void _Exit(int status) { la_exit_now(status, 1); }
+LA_EXPORT void exit(int status) { struct la_context c; LA_CALLER_CONTEXT(c); la_exit(status, &c); }
+LA_EXPORT void abort(void) { struct la_context c; LA_CALLER_CONTEXT(c); la_abort(&c); }
+LA_EXPORT void _exit(int status) { struct la_context c; LA_CALLER_CONTEXT(c); la_exit_now(status, 0, &c); }
+LA_EXPORT void _Exit(int status) { struct la_context c; LA_CALLER_CONTEXT(c); la_exit_now(status, 1, &c); }
 int __libc_start_main(int (*main)(int, char **, char **), int argc,
                       char **argv, void (*init)(void), void (*fini)(void),
                       void (*rtld_fini)(void), void *stack_end);

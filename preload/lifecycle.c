@@ -5,7 +5,10 @@
  * return from main note the status, _exit() and the destructor write the
  * run (run.h).  A fatal signal's end is crash.c's.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -26,45 +29,61 @@
 
 static int (*la_main)(int, char **, char **);
 static LA_TLS int t_daemon; /* inside daemon(): its parent ends at fork */
+static pid_t exit_owner;    /* the first thread to call exit() */
 
 /* ---- threads ------------------------------------------------------------ */
 
-struct la_thread_start {
-    void *(*fn)(void *);
-    void *arg;
-};
-
+/* The new thread registers its stack, then gives its start back: from
+ * then on its argument is on its stack, a root while it runs. */
 static void *la_thread_main(void *p)
 {
-    struct la_thread_start s = *(struct la_thread_start *)p;
+    struct th_start s = *(struct th_start *)p;
 
     t_guard++;
-    own_free(p);
     threads_enter();
+    if (threads_start_owns(p))
+        threads_start_release(p);
+    else
+        own_free(p);
     t_guard--;
     return s.fn(s.arg);
+}
+
+/* A start to wrap FN(ARG) in: one the scan sees, or else the shim's own
+ * block (the argument is then unseen until the thread runs).  NULL
+ * without memory. */
+static struct th_start *la_thread_start_new(void *(*fn)(void *), void *arg)
+{
+    struct th_start *s = threads_start_claim(fn, arg);
+
+    if (!s && (s = own_malloc(sizeof *s))) {
+        s->fn = fn;
+        s->arg = arg;
+    }
+    return s;
 }
 
 int la_pthread_create(void *thread, const void *attr, void *(*fn)(void *),
                       void *arg)
 {
-    struct la_thread_start *s;
+    struct th_start *s;
 
     if (!REAL(pthread_create))
         la_start();
     if (la_load_state() == ST_STOPPED || !REAL(malloc))
         return la_real.pthread_create(thread, attr, fn, arg);
     t_guard++;
-    s = own_malloc(sizeof *s);
+    s = la_thread_start_new(fn, arg);
     t_guard--;
     if (!s) /* no room to wrap: the thread's stack is just not tracked */
         return la_real.pthread_create(thread, attr, fn, arg);
-    s->fn = fn;
-    s->arg = arg;
     int rc = la_real.pthread_create(thread, attr, la_thread_main, s);
     if (rc != 0) {
         t_guard++;
-        own_free(s);
+        if (threads_start_owns(s))
+            threads_start_release(s);
+        else
+            own_free(s);
         t_guard--;
     }
     return rc;
@@ -116,6 +135,8 @@ void lifecycle_fork_child(void)
     t_daemon = 0;
     child_after_fork();
     snapshot_schedule();
+    la_end_after_fork();
+    exit_owner = 0;
     t_guard--;
 }
 
@@ -125,18 +146,33 @@ void lifecycle_finish(const char *reason)
 {
     if (la_load_state() == ST_UNSTARTED || getpid() != la_pid)
         return;
-    if (__atomic_exchange_n(&la_finished, 1, __ATOMIC_ACQ_REL))
-        return;
+    if (la_end_claim() != 1)
+        return; /* written, by another thread */
     int s = la_load_state();
     t_guard++;
-    la_set_state(ST_STOPPED);
     if (s == ST_RECORDING || s == ST_DEGRADED) {
         /* The final run replaces the last checkpoint: that one first. */
         int got = child_lock(1);
         child_reap_last(1);
         child_unlock(got);
-        run_write(reason, 0, s, getppid(), 0);
+        /* Other threads go on recording while the run is written, so that
+         * what they free leaves the table and what they allocate is seen
+         * (scan.h). */
+        int others = (pid_t)syscall(SYS_gettid) != getpid() || threads_others_alive();
+        const struct la_context *where = t_end.sp ? &t_end : NULL;
+        if (run_write(reason, 0, s, getppid(), where, others ? RUN_CONCURRENT : 0) != 0) {
+            /* No descriptor left: a copy of the process, whose descriptors
+             * are its own, writes the run. */
+            pid_t pid = child_spawn(reason, 0, s, where);
+            if (pid > 0)
+                child_reap(pid, 0, "the run");
+            else
+                la_warn("the run was not written: no file descriptor left, and no "
+                        "process to write it (%s)", strerror(errno));
+        }
     }
+    la_set_state(ST_STOPPED);
+    la_end_done();
     t_guard--;
 }
 
@@ -164,33 +200,50 @@ int la_dlclose(void *handle)
     return la_real.dlclose(handle);
 }
 
-void la_exit(int status)
+void la_exit(int status, const struct la_context *where)
 {
     if (!REAL(exit))
         la_start();
+    /* One exit() at a time, as glibc 2.38 and later make it: a second
+     * caller waits for the first to end the process, not to end it while
+     * the first writes the run. */
+    pid_t me = la_tid(), first = 0;
+    if (getpid() == la_pid &&
+        !__atomic_compare_exchange_n(&exit_owner, &first, me, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE) && first != me)
+        for (;;)
+            pause();
     la_exit_code = status;
     la_exit_known = 1;
+    t_end = *where; /* for the run, written after the exit handlers */
     la_real.exit(status);
     __builtin_unreachable();
 }
 
-void la_exit_now(int status, int which)
+void la_exit_now(int status, int which, const struct la_context *where)
 {
     if (!REAL(exit_now[which]))
         la_start();
     la_exit_code = status;
     la_exit_known = 1;
+    t_end = *where;
     lifecycle_finish("_exit");
     la_real.exit_now[which](status);
     __builtin_unreachable();
 }
 
+/* main, called by libc's start: once it returns, its frame is dead, and
+ * the stack is a root from libc's frame up, with libc's registers (which
+ * main restored: they are those at this call). */
 static int la_main_wrapper(int argc, char **argv, char **envp)
 {
+    struct la_context where;
+    LA_CALLER_CONTEXT(where);
     int rc = la_main(argc, argv, envp);
 
     la_exit_code = rc;
     la_exit_known = 1;
+    t_end = where;
     return rc;
 }
 

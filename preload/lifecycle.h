@@ -17,7 +17,8 @@ LA_HIDDEN void lifecycle_fork_child(void);
 /*
  * Writes this process's run once, ended for REASON ("exit", "_exit").
  * Does nothing in a vfork child (it shares the parent's memory and must
- * not touch it) and after the first call.  Recording stops for good.
+ * not touch it) and after the first call.  Recording goes on in other
+ * threads while the run is written, and stops for good after.
  */
 LA_HIDDEN void lifecycle_finish(const char *reason);
 

@@ -251,8 +251,7 @@ int lt_remove(uintptr_t addr, struct la_block *out)
     return i >= 0;
 }
 
-/* Copies the block starting exactly at ADDR.  Returns 1 if there is one. */
-static int lt_lookup(uintptr_t addr, struct la_block *out)
+int lt_find(uintptr_t addr, struct la_block *out)
 {
     uint64_t h = lt_hash(addr);
     struct lt_shard *s = lt_shard_of(addr, h);
@@ -294,7 +293,7 @@ int lt_find_containing(uintptr_t p, struct la_block *out)
      * one that can hold it. */
     for (uintptr_t a = p & ~(uintptr_t)7; a != 0 && p - a < LT_WALK_BYTES;
          a -= 8) {
-        if (lt_lookup(a, out))
+        if (lt_find(a, out))
             return lt_holds(out, p);
     }
     lt_foreach(lt_pick_below, &c);

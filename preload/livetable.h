@@ -33,6 +33,10 @@ LA_HIDDEN int lt_insert(const struct la_block *b);
  * Returns 1 if it was there, 0 if not. */
 LA_HIDDEN int lt_remove(uintptr_t addr, struct la_block *out);
 
+/* Copies the block starting exactly at ADDR to *OUT.  Returns 1 if there
+ * is one, 0 if not. */
+LA_HIDDEN int lt_find(uintptr_t addr, struct la_block *out);
+
 /*
  * Finds the live block that holds address P (its start or any byte inside;
  * a block of size 0 holds only its start).  Returns 1 and copies it to *OUT,

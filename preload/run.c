@@ -6,10 +6,12 @@
  * recording stopped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +23,52 @@
 #include "state.h"
 #include "writer.h"
 
-void run_write(const char *reason, int sig, int s, long ppid, uintptr_t sp)
+/*
+ * The database and its journal need descriptors, and a program may end
+ * with none left (a low RLIMIT_NOFILE, or every one in use).  Then the
+ * soft limit is raised, up to the hard one, for the write; in a writer
+ * child, a copy of the process with its own descriptors, some of the
+ * program's are closed instead.  Returns 1 when the limit in *OLD is to be
+ * put back after, 0 when there is room, -1 when there is none (and the
+ * run is to be written from a writer child).
+ */
+#define RUN_FDS 8
+
+static int run_make_room(struct rlimit *old, int in_child)
+{
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if ((errno != EMFILE && errno != ENFILE) || getrlimit(RLIMIT_NOFILE, old) != 0)
+        return 0;
+    struct rlimit more = *old;
+    if (old->rlim_max == RLIM_INFINITY || old->rlim_cur + RUN_FDS <= old->rlim_max)
+        more.rlim_cur = old->rlim_cur + RUN_FDS;
+    else
+        more.rlim_cur = old->rlim_max;
+    if (more.rlim_cur > old->rlim_cur && setrlimit(RLIMIT_NOFILE, &more) == 0) {
+        la_warn("the process had no file descriptor left (RLIMIT_NOFILE %llu): "
+                "raised to %llu to write the run",
+                (unsigned long long)old->rlim_cur, (unsigned long long)more.rlim_cur);
+        return 1;
+    }
+    if (!in_child)
+        return -1;
+    int closed = 0;
+    for (long d = (long)old->rlim_cur - 1; d > 2 && closed < RUN_FDS; d--)
+        if (close((int)d) == 0)
+            closed++;
+    la_warn("the process had no file descriptor left (RLIMIT_NOFILE %llu, its hard "
+            "limit, all in use): the run is written by a copy of it that closed %d",
+            (unsigned long long)old->rlim_cur, closed);
+    return 0;
+}
+
+int run_write(const char *reason, int sig, int s, long ppid,
+              const struct la_context *where, int flags)
 {
     struct la_run_record rec;
     struct scan_blocks blocks;
@@ -36,8 +83,12 @@ void run_write(const char *reason, int sig, int s, long ppid, uintptr_t sp)
         (root.st_dev != la_root_dev || root.st_ino != la_root_ino)) {
         la_warn("no record of this run: the process changed its root "
                 "directory (chroot), and %s is out of its reach", la_output);
-        return;
+        return 0;
     }
+    struct rlimit old;
+    int room = run_make_room(&old, flags & RUN_IN_CHILD);
+    if (room < 0)
+        return -1;
     /* This frame lies above where the stack scan starts: no stale bytes
      * from earlier, deeper calls may stay in its buffers. */
     memset(exe, 0, sizeof exe);
@@ -58,8 +109,12 @@ void run_write(const char *reason, int sig, int s, long ppid, uintptr_t sp)
     };
     setjmp(regs);
     struct la_scan_opts so = {
-        .scan = (int)la_opt.scan, .sp = sp ? sp : (uintptr_t)&regs,
+        .scan = (int)la_opt.scan,
+        .sp = where && where->sp ? where->sp : (uintptr_t)&regs,
+        .regs = where && where->sp ? where->regs : NULL,
+        .nregs = where && where->sp ? where->nregs : 0,
         .first_seq = la_first_seq, .in_doubt = s == ST_DEGRADED,
+        .concurrent = (flags & RUN_CONCURRENT) != 0, .tgid = la_pid,
         .self_lo = la_text_lo, .self_hi = la_text_hi,
     };
     if (modules_collect(&mods) != 0)
@@ -86,4 +141,7 @@ void run_write(const char *reason, int sig, int s, long ppid, uintptr_t sp)
         writer_write(la_output, &rec, NULL, &mods);
     }
     modules_free(&mods);
+    if (room > 0)
+        setrlimit(RLIMIT_NOFILE, &old);
+    return 0;
 }

@@ -449,7 +449,7 @@ static void scan_roots(struct walk *w, const struct la_scan_opts *o)
     self.r[self.n][1] = o->self_hi;
     self.n++;
     /* And the stacks of finished threads. */
-    self.n += threads_dead(self.r + self.n, MAX_SELF_RANGES - self.n);
+    self.n += threads_dead(self.r + self.n, MAX_SELF_RANGES - self.n, o->tgid);
     excl_normalize(&self);
 
     struct la_map m;
@@ -459,6 +459,76 @@ out:
     pages_free(maps, cap);
     pages_free(self.r, bytes);
     pages_free(tmp.r, bytes);
+}
+
+/* ---- other threads still running ---------------------------------------------- */
+
+/* Whether block I of S is still live: the same block (same sequence
+ * number) is in the table. */
+static int still_live(const struct scan_blocks *s, size_t i)
+{
+    struct la_block now;
+
+    return lt_find(s->v[i].addr, &now) && now.seq == s->v[i].seq;
+}
+
+/* Blocks allocated since the copy, to scan as roots: up to cap. */
+struct late {
+    const struct scan_blocks *s;
+    uintptr_t (*r)[2];
+    size_t n, cap;
+    int overflow;
+};
+
+static int late_one(const struct la_block *b, void *p)
+{
+    struct late *l = p;
+    long j = scan_find(l->s, b->addr);
+
+    if (j >= 0 && l->s->v[j].addr == b->addr && l->s->v[j].seq == b->seq)
+        return 0; /* in the copy */
+    if (l->n == l->cap) {
+        l->overflow = 1;
+        return 1;
+    }
+    l->r[l->n][0] = b->addr;
+    l->r[l->n][1] = b->addr + b->size;
+    l->n++;
+    return 0;
+}
+
+#define MAX_LATE 65536
+
+/* The blocks other threads allocated while the scan ran hold pointers the
+ * scan must see (a new list head pointing at an old node).  Returns 0, or
+ * -1 when there were too many to list: then what the scan does not reach
+ * is in doubt. */
+static int scan_late(struct walk *w)
+{
+    size_t bytes = MAX_LATE * sizeof(uintptr_t[2]);
+    struct late l = { .s = w->s, .cap = MAX_LATE };
+
+    if (!(l.r = pages_alloc(bytes)))
+        return -1;
+    lt_foreach(late_one, &l);
+    for (size_t i = 0; i < l.n; i++)
+        scan_root(w, l.r[i][0], l.r[i][1]);
+    pages_free(l.r, bytes);
+    return l.overflow ? -1 : 0;
+}
+
+/* Blocks of class CLS (LA_UNSEEN, or every class: 0xff) freed since the
+ * copy become LA_GONE; then the edges that name one go. */
+static void forget_freed(struct scan_blocks *s, int cls)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if ((cls == 0xff || s->cls[i] == cls) && s->cls[i] != LA_GONE && !still_live(s, i))
+            s->cls[i] = LA_GONE;
+    size_t k = 0;
+    for (size_t i = 0; i < s->nedges; i++)
+        if (s->cls[s->edges[i].from] != LA_GONE && s->cls[s->edges[i].to] != LA_GONE)
+            s->edges[k++] = s->edges[i];
+    s->nedges = k;
 }
 
 static int is_marked(const struct la_block *b)
@@ -518,16 +588,35 @@ void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
             reach(&w, i);
     drain(&w);
     scan_roots(&w, o);
+    if (o->nregs)
+        scan_words(&w, 0, o->regs, o->nregs * sizeof *o->regs);
+    /* Arguments of threads created and not started yet. */
+    uintptr_t args[1024];
+    size_t nargs = threads_start_args(args, sizeof args / sizeof *args);
+    scan_words(&w, 0, args, nargs * sizeof *args);
     drain(&w);
+    int in_doubt = o->in_doubt;
+    if (o->concurrent) {
+        /* Other threads ran meanwhile: what they allocated is a root, and
+         * what they freed is no block of this run. */
+        if (scan_late(&w) != 0) {
+            in_doubt = 1;
+            s->complete = 0;
+        }
+        drain(&w);
+        forget_freed(s, LA_UNSEEN);
+    }
     /* 3. The rest is lost (or in doubt, reachable); note the pointers
      * among lost blocks. */
     for (size_t i = 0; i < s->n; i++)
         if (s->cls[i] == LA_UNSEEN)
-            s->cls[i] = o->in_doubt ? LA_CLASS_REACHABLE : LA_CLASS_LOST;
+            s->cls[i] = in_doubt ? LA_CLASS_REACHABLE : LA_CLASS_LOST;
     w.edges = 1;
     for (size_t i = 0; i < s->n; i++)
         if (s->cls[i] == LA_CLASS_LOST)
             scan_block(&w, i);
+    if (o->concurrent)
+        forget_freed(s, 0xff); /* freed while the edges were read */
 out:
     pages_free(w.stack, s->n * sizeof *w.stack);
     pages_free(w.rd.buf, SCAN_CHUNK);

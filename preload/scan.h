@@ -10,12 +10,15 @@
 #ifndef LA_SCAN_H
 #define LA_SCAN_H
 
+#include <sys/types.h>
+
 #include "livetable.h"
 #include "schema.h"
 
 /* Classes as schema.h has them; LA_UNSEEN while the scan has not reached
- * a block (never stored). */
-enum { LA_UNSEEN = 0 };
+ * a block, LA_GONE for a block freed since the copy was taken (neither is
+ * ever stored). */
+enum { LA_UNSEEN = 0, LA_GONE = 0xff };
 #define LA_NO_OWNER UINT32_MAX
 
 struct la_edge {
@@ -37,10 +40,15 @@ struct scan_blocks {
 struct la_scan_opts {
     int scan;                       /* 0: no scan, unmarked blocks are lost */
     uintptr_t sp;                   /* the exiting thread's stack pointer */
+    const uintptr_t *regs;          /* and its registers there, roots too */
+    size_t nregs;
     uint64_t first_seq;             /* older blocks were inherited across fork */
     int in_doubt;                   /* 1: recording stopped early, and blocks
                                        it missed may hold pointers: what the
                                        scan does not reach counts as reachable */
+    int concurrent;                 /* 1: other threads may still allocate
+                                       and free while the scan runs */
+    pid_t tgid;                     /* the process whose threads they are */
     uintptr_t loader_lo, loader_hi; /* the dynamic loader's image */
     uintptr_t self_lo, self_hi;     /* the shim's image */
 };
@@ -49,8 +57,13 @@ struct la_scan_opts {
  * (S empty). */
 LA_HIDDEN int scan_take(struct scan_blocks *s);
 
-/* Classifies every block of S as O says.  Never fails: when memory runs
- * short, what was not reached counts as reachable and S->complete is 0. */
+/*
+ * Classifies every block of S as O says.  Never fails: when memory runs
+ * short, what was not reached counts as reachable and S->complete is 0.
+ * With O->concurrent, blocks freed since the copy end up LA_GONE (no edge
+ * names them), and blocks allocated since are scanned as roots: what they
+ * point to is not lost.
+ */
 LA_HIDDEN void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o);
 
 /* Index of the block holding address P, or -1. */

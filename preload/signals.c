@@ -24,7 +24,7 @@ static struct {
 } sig_prog[SIG_MAX];
 
 static la_sigaction_fn sig_real;
-static void (*sig_on_death)(int);
+static void (*sig_on_death)(int, void *);
 
 int sig_taken(int sig)
 {
@@ -114,12 +114,12 @@ static void sig_handler(int sig, siginfo_t *si, void *uc)
         errno = saved;
         return;
     }
-    sig_on_death(sig);
+    sig_on_death(sig, uc);
     sig_die(sig);
     errno = saved;
 }
 
-void sig_init(la_sigaction_fn real, void (*on_death)(int sig))
+void sig_init(la_sigaction_fn real, void (*on_death)(int sig, void *uc))
 {
     struct sigaction mine;
 

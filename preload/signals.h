@@ -20,9 +20,10 @@
 typedef int (*la_sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
 /* Takes over the fatal signals: what is installed now becomes the
- * program's disposition.  REAL is libc's sigaction; ON_DEATH(SIG) is
- * called, in the handler, before the process dies of SIG. */
-LA_HIDDEN void sig_init(la_sigaction_fn real, void (*on_death)(int sig));
+ * program's disposition.  REAL is libc's sigaction; ON_DEATH(SIG, UC) is
+ * called, in the handler, before the process dies of SIG (UC: the
+ * interrupted context, a ucontext_t). */
+LA_HIDDEN void sig_init(la_sigaction_fn real, void (*on_death)(int sig, void *uc));
 
 /* Whether SIG is one the shim took over. */
 LA_HIDDEN int sig_taken(int sig);

@@ -23,7 +23,7 @@ void snapshot_schedule(void)
 
 LA_NOINLINE void snapshot_checkpoint_tick(void)
 {
-    if (++t_ckpt_tick & 255)
+    if ((++t_ckpt_tick & 255) || __atomic_load_n(&la_finished, __ATOMIC_RELAXED))
         return;
     int64_t now = la_mono_ns();
     int64_t due = __atomic_load_n(&ckpt_due, __ATOMIC_RELAXED);
@@ -35,14 +35,15 @@ LA_NOINLINE void snapshot_checkpoint_tick(void)
     int got = child_lock(0);
     if (got < 0)
         return;
-    if (child_reap_last(0) && child_start("checkpoint", "a checkpoint") != 0 &&
+    if (child_reap_last(0) && child_start("checkpoint", "a checkpoint", NULL) != 0 &&
         !__atomic_exchange_n(&ckpt_warned, 1, __ATOMIC_RELAXED))
         la_warn("cannot take a checkpoint: %s", strerror(errno));
     child_unlock(got);
 }
 
-/* leak_snapshot(), or the snapshot signal (FROM_SIGNAL). */
-static int snapshot_take(int from_signal)
+/* leak_snapshot() (with WHERE the program called it), or the snapshot
+ * signal (FROM_SIGNAL). */
+static int snapshot_take(int from_signal, const struct la_context *where)
 {
     int saved = errno, rc = -1;
 
@@ -52,7 +53,7 @@ static int snapshot_take(int from_signal)
         errno = EBUSY;
     } else {
         child_reap_last(1);
-        rc = child_start("snapshot", "a snapshot");
+        rc = child_start("snapshot", "a snapshot", where);
         child_unlock(got);
         if (rc == 0)
             errno = saved;
@@ -63,15 +64,15 @@ static int snapshot_take(int from_signal)
     return rc;
 }
 
-int la_leak_snapshot(void)
+int la_leak_snapshot(const struct la_context *where)
 {
     if (la_load_state() == ST_UNSTARTED)
         la_start();
-    return snapshot_take(0);
+    return snapshot_take(0, where);
 }
 
 void snapshot_on_signal(int sig)
 {
     (void)sig;
-    snapshot_take(1);
+    snapshot_take(1, NULL);
 }

@@ -30,11 +30,13 @@ char la_cwd[PATH_MAX];
 char **la_argv;
 int la_argc;
 int la_exit_known, la_exit_code;
-int la_finished;
+pid_t la_finished;
+static int la_end_written;
 dev_t la_root_dev;
 ino_t la_root_ino;
 LA_TLS int t_guard;
 LA_TLS pid_t t_tid;
+LA_TLS struct la_context t_end;
 
 double la_now(void)
 {
@@ -127,6 +129,33 @@ LA_NOINLINE int la_start(void)
     }
     la_set_state(ST_RECORDING);
     return 1;
+}
+
+int la_end_claim(void)
+{
+    pid_t me = la_tid(), first = 0;
+
+    if (__atomic_compare_exchange_n(&la_finished, &first, me, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return 1;
+    if (first == me)
+        return -1;
+    for (int ms = 0; ms < 120000 && !__atomic_load_n(&la_end_written, __ATOMIC_ACQUIRE); ms++) {
+        struct timespec t = { 0, 1000000 };
+        nanosleep(&t, NULL);
+    }
+    return 0;
+}
+
+void la_end_done(void)
+{
+    __atomic_store_n(&la_end_written, 1, __ATOMIC_RELEASE);
+}
+
+void la_end_after_fork(void)
+{
+    la_finished = 0;
+    la_end_written = 0;
 }
 
 LA_NOINLINE void la_degrade(const char *what)

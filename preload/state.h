@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "core.h"
 #include "options.h"
 
 enum { ST_UNSTARTED, ST_STARTING, ST_RECORDING, ST_DEGRADED, ST_STOPPED };
@@ -32,10 +33,13 @@ LA_HIDDEN extern char la_cwd[PATH_MAX];    /* the directory at start */
 LA_HIDDEN extern char **la_argv;           /* a copy (init.c) */
 LA_HIDDEN extern int la_argc;
 LA_HIDDEN extern int la_exit_known, la_exit_code;
-LA_HIDDEN extern int la_finished;          /* the run was written, or is being */
+LA_HIDDEN extern pid_t la_finished;        /* the thread that writes the run, or
+                                              0 (la_end_claim) */
 LA_HIDDEN extern dev_t la_root_dev;        /* "/" at start: a chroot moves it */
 LA_HIDDEN extern ino_t la_root_ino;
 LA_HIDDEN extern LA_TLS pid_t t_tid;       /* this thread's id, once asked */
+/* Where this thread left the program to end the process (core.h). */
+LA_HIDDEN extern LA_TLS struct la_context t_end;
 
 static inline int la_load_state(void)
 {
@@ -65,6 +69,18 @@ LA_HIDDEN int64_t la_mono_ns(void);
  * threads calling meanwhile see STARTING and only forward.
  */
 LA_HIDDEN int la_start(void);
+
+/*
+ * The end of the run, claimed once per process.  Returns 1 when the
+ * calling thread claims it (it writes the run, then calls la_end_done);
+ * -1 when it had claimed it already; 0 when another thread has, once that
+ * one is done writing (or after 120 s), so that no thread ends the
+ * process under a run half written.
+ */
+LA_HIDDEN int la_end_claim(void);
+LA_HIDDEN void la_end_done(void);
+/* In a forked child: no end claimed. */
+LA_HIDDEN void la_end_after_fork(void);
 
 /* RECORDING -> DEGRADED, with one warning line naming WHAT ran out. */
 LA_HIDDEN void la_degrade(const char *what);

@@ -298,7 +298,7 @@ static int wr_block(struct wr *w, struct wr_rows *rows, sqlite3_stmt *ms, size_t
     const struct la_block *b = &sn->v[i];
     const struct la_mark *m = marks_get(b->mark);
 
-    if (b->seq < w->rec->first_seq)
+    if (b->seq < w->rec->first_seq || sn->cls[i] == LA_GONE)
         return 0;
     sqlite3_int64 *v = wr_row(rows);
     v[0] = w->run;
@@ -313,7 +313,8 @@ static int wr_block(struct wr *w, struct wr_rows *rows, sqlite3_stmt *ms, size_t
     else
         wr_row_null(rows, 6);
     v[7] = sn->cls[i];
-    if (sn->cls[i] == LA_CLASS_INTENTIONAL && sn->owner[i] != LA_NO_OWNER)
+    if (sn->cls[i] == LA_CLASS_INTENTIONAL && sn->owner[i] != LA_NO_OWNER &&
+        sn->cls[sn->owner[i]] != LA_GONE)
         v[8] = (sqlite3_int64)sn->v[sn->owner[i]].addr;
     else
         wr_row_null(rows, 8);

@@ -1,0 +1,240 @@
+/*
+ * verdict.c: cases where the verdict on a block depends on how the process
+ * ends and what its threads are doing then (tests/run-verdict.sh, checked
+ * against Valgrind memcheck).  Each real leak is a block of 77 bytes (or
+ * 78, 79 for a second and third one); every other block still allocated
+ * at the end is reachable.  verdict MODE; see main for the modes.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Keeps the optimizer from removing allocations whose pointer is dropped. */
+static void *volatile sink;
+
+static __attribute__((noinline)) void leak(size_t n)
+{
+    sink = malloc(n);
+    sink = NULL;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = { ms / 1000, (ms % 1000) * 1000000 };
+
+    nanosleep(&t, NULL);
+}
+
+/* Frees and allocates forever: 32 live blocks at any time, on its stack. */
+static void *churn(void *arg)
+{
+    void *k[32] = { 0 };
+
+    (void)arg;
+    for (long i = 0;; i++) {
+        int j = i & 31;
+        free(k[j]);
+        k[j] = malloc(1 + i % 3000);
+    }
+    return NULL;
+}
+
+static void start_churn(int n)
+{
+    pthread_t t;
+
+    for (int i = 0; i < n; i++)
+        pthread_create(&t, NULL, churn, NULL);
+    sleep_ms(100);
+}
+
+/* ---- threads' own memory ----------------------------------------------- */
+
+/* A key destructor that runs after the shim's (its key is newer): the
+ * process ends while the thread is still in it. */
+static pthread_key_t slow_key;
+
+static void slow_destructor(void *v)
+{
+    (void)v;
+    sleep_ms(3000);
+}
+
+static void *dlerror_thread(void *arg)
+{
+    (void)arg;
+    if (!dlopen("/nonexistent/libnothing.so", RTLD_NOW))
+        sink = dlerror(); /* glibc keeps the message, reached from TLS */
+    sink = NULL;
+    pthread_setspecific(slow_key, &slow_key);
+    return NULL;
+}
+
+static pthread_key_t snap_key;
+
+/* In the thread's key destructor: its block is still on its stack. */
+static void snap_in_destructor(void *v)
+{
+    int (*snap)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "leak_snapshot");
+    void *volatile keep = v;
+
+    if (snap)
+        snap();
+    free(keep);
+}
+
+static void *key_thread(void *arg)
+{
+    (void)arg;
+    pthread_setspecific(snap_key, malloc(40));
+    return NULL;
+}
+
+static pthread_key_t high_key;
+static pthread_barrier_t high_barrier;
+
+/* A value on a key beyond the first 32: glibc keeps it in a second-level
+ * array of its own. */
+static void *high_key_thread(void *arg)
+{
+    (void)arg;
+    pthread_setspecific(high_key, malloc(48));
+    pthread_barrier_wait(&high_barrier);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void *just_started(void *arg)
+{
+    sleep_ms(1000);
+    free(arg);
+    return NULL;
+}
+
+/* ---- processes ended by two threads at once ------------------------------ */
+
+static pthread_barrier_t together;
+static void *keep[20000];
+
+static void *exit_too(void *arg)
+{
+    pthread_barrier_wait(&together);
+    if (arg) {
+        sleep_ms(1); /* main is in exit by then */
+        _exit(0);
+    }
+    exit(0);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+
+    /* Threads still running when the process ends, one real leak. */
+    if (strncmp(mode, "churn", 5) == 0) {
+        start_churn(3);
+        leak(77);
+        if (strcmp(mode, "churn-segv") == 0)
+            *(volatile int *)sink = 1;
+        if (strcmp(mode, "churn-abort") == 0)
+            abort();
+        if (strcmp(mode, "churn-doublefree") == 0) {
+            char *p = malloc(64);
+            free(p);
+            free(p);
+        }
+        return 0;
+    }
+    /* Stale roots: two leaks, then _exit, a fault, or a pointer left in
+     * main's own frame when it returns. */
+    if (strcmp(mode, "_exit") == 0 || strcmp(mode, "segv") == 0) {
+        leak(77);
+        leak(78);
+        if (mode[0] == 's')
+            *(volatile int *)sink = 1;
+        _exit(5);
+    }
+    if (strcmp(mode, "main-frame") == 0) {
+        void *volatile p = malloc(77);
+        (void)p;
+        return 0;
+    }
+    /* Threads' own memory. */
+    if (strcmp(mode, "dlerror") == 0) {
+        pthread_t t;
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        pthread_key_create(&slow_key, slow_destructor);
+        pthread_create(&t, &a, dlerror_thread, NULL);
+        sleep_ms(200);
+        return 0;
+    }
+    if (strcmp(mode, "key-snapshot") == 0) {
+        pthread_t t;
+        pthread_key_create(&snap_key, snap_in_destructor);
+        pthread_create(&t, NULL, key_thread, NULL);
+        pthread_join(t, NULL);
+        return 0;
+    }
+    if (strcmp(mode, "key-high") == 0) {
+        pthread_key_t k;
+        pthread_t t;
+        for (int i = 0; i < 40; i++)
+            pthread_key_create(&k, NULL);
+        pthread_key_create(&high_key, NULL);
+        pthread_barrier_init(&high_barrier, NULL, 2);
+        pthread_create(&t, NULL, high_key_thread, NULL);
+        pthread_barrier_wait(&high_barrier);
+        return 0;
+    }
+    if (strcmp(mode, "starting") == 0) {
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        for (int i = 0; i < 8; i++) {
+            pthread_t t;
+            pthread_create(&t, &a, just_started, malloc(56));
+        }
+        return 0;
+    }
+    /* Two threads end the process at once. */
+    if (strcmp(mode, "exit-race") == 0 || strcmp(mode, "exit-_exit") == 0) {
+        int quick = mode[5] == '_';
+        pthread_t t;
+        leak(77);
+        for (int i = 0; i < 20000; i++) /* a run that takes a while to write */
+            keep[i] = malloc(16);
+        pthread_barrier_init(&together, NULL, quick ? 2 : 3);
+        for (int i = 0; i < (quick ? 1 : 2); i++)
+            pthread_create(&t, NULL, exit_too, quick ? (void *)1 : NULL);
+        pthread_barrier_wait(&together);
+        exit(0);
+    }
+    /* No descriptor left at the end. */
+    if (strcmp(mode, "nofile") == 0) {
+        struct rlimit r = { 3, 4096 };
+        leak(77);
+        setrlimit(RLIMIT_NOFILE, &r);
+        return 0;
+    }
+    if (strcmp(mode, "emfile") == 0) {
+        struct rlimit r = { 64, 64 }; /* none to raise either */
+        leak(77);
+        setrlimit(RLIMIT_NOFILE, &r);
+        while (open("/dev/null", O_RDONLY) >= 0)
+            ;
+        return 0;
+    }
+    fprintf(stderr, "usage: verdict MODE\n");
+    return 2;
+}
