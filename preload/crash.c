@@ -18,6 +18,7 @@
 #include "guard.h"
 #include "real.h"
 #include "signals.h"
+#include "threads.h"
 
 static pid_t crash_tid;
 static struct la_context crash_where; /* where the first dying thread was */
@@ -28,7 +29,7 @@ static struct la_context crash_where; /* where the first dying thread was */
  * this thread waits for it, within the child's time limit.  A second
  * thread dying meanwhile waits for the first to end the process.
  */
-static void crash_now(int sig)
+static void crash_now(int sig, const struct la_context *where)
 {
     pid_t me = (pid_t)syscall(SYS_gettid), first = 0;
     char what[64];
@@ -39,13 +40,14 @@ static void crash_now(int sig)
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         if (first == me)
             return; /* a fault while recording the first one: die now */
+        threads_park(where);
         for (;;) {
             struct timespec ms = { 0, 1000000 };
             nanosleep(&ms, NULL);
         }
     }
     int s = la_load_state();
-    if ((s != ST_RECORDING && s != ST_DEGRADED) || la_end_claim() != 1)
+    if ((s != ST_RECORDING && s != ST_DEGRADED) || la_end_claim(where) != 1)
         return; /* (another thread's run is written by now) */
     t_guard++;
     child_lock(1); /* kept: the process ends here */
@@ -77,7 +79,7 @@ static int crash_sig;
 
 static void crash_main(void)
 {
-    crash_now(crash_sig);
+    crash_now(crash_sig, &crash_where);
 }
 
 void crash_record(int sig, const struct la_context *where)
@@ -91,7 +93,7 @@ void crash_record(int sig, const struct la_context *where)
     if (getpid() != la_pid)
         return;
     if (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQ_REL) || getcontext(&run) != 0) {
-        crash_now(sig); /* a second thread: it only waits there */
+        crash_now(sig, where); /* a second thread: it only waits there */
         return;
     }
     crash_sig = sig;

@@ -34,10 +34,12 @@ static pid_t exit_owner;    /* the first thread to call exit() */
 /* ---- threads ------------------------------------------------------------ */
 
 /* The new thread registers its stack, then gives its start back: from
- * then on its argument is on its stack, a root while it runs. */
+ * then on its argument is kept in this frame for the thread's whole life,
+ * a root, as glibc keeps it in the thread's descriptor without the shim
+ * (memory, not a register the scan cannot read). */
 static void *la_thread_main(void *p)
 {
-    struct th_start s = *(struct th_start *)p;
+    volatile struct th_start s = *(struct th_start *)p;
 
     t_guard++;
     threads_enter();
@@ -46,7 +48,9 @@ static void *la_thread_main(void *p)
     else
         own_free(p);
     t_guard--;
-    return s.fn(s.arg);
+    void *rc = s.fn(s.arg);
+    __asm__ volatile("" ::: "memory"); /* no tail call: this frame stays */
+    return rc;
 }
 
 /* A start to wrap FN(ARG) in: one the scan sees, or else the shim's own
@@ -146,7 +150,7 @@ void lifecycle_finish(const char *reason)
 {
     if (la_load_state() == ST_UNSTARTED || getpid() != la_pid)
         return;
-    if (la_end_claim() != 1)
+    if (la_end_claim(t_end.sp ? &t_end : NULL) != 1)
         return; /* written, by another thread */
     int s = la_load_state();
     t_guard++;
@@ -210,9 +214,11 @@ void la_exit(int status, const struct la_context *where)
     pid_t me = la_tid(), first = 0;
     if (getpid() == la_pid &&
         !__atomic_compare_exchange_n(&exit_owner, &first, me, 0, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE) && first != me)
+                                     __ATOMIC_ACQUIRE) && first != me) {
+        threads_park(where);
         for (;;)
             pause();
+    }
     la_exit_code = status;
     la_exit_known = 1;
     t_end = *where; /* for the run, written after the exit handlers */

@@ -136,6 +136,8 @@ struct walk {
     int edges;       /* lost pass: record edges instead of marking */
     uint32_t from;
     int in_libc;     /* scanning libc's own data (malloc's arena state) */
+    const struct la_context *parked[64]; /* threads waiting for the end */
+    size_t nparked;
 };
 
 /*
@@ -396,6 +398,9 @@ static void scan_mapping(struct walk *w, const struct la_scan_opts *o,
         return; /* device memory: reading it may have effects */
     if (o->sp >= lo && o->sp < hi)
         lo = o->sp; /* the exiting thread's stack: its live part only */
+    for (size_t i = 0; i < w->nparked; i++)
+        if (w->parked[i]->sp >= lo && w->parked[i]->sp < hi)
+            lo = w->parked[i]->sp; /* a thread waiting for the end: the same */
     if (!has_block(w->s, lo, hi, &first)) {
         const char *base = strrchr(path, '/');
         w->in_libc = base && strncmp(base, "/libc.so", 8) == 0;
@@ -554,6 +559,7 @@ void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
 
     if (s->n == 0)
         return;
+    w.nparked = threads_parked(w.parked, sizeof w.parked / sizeof *w.parked);
     w.lo = s->v[0].addr;
     w.hi = s->v[s->n - 1].addr + s->v[s->n - 1].size + 1;
     w.stack = pages_alloc(s->n * sizeof *w.stack);
@@ -587,13 +593,18 @@ void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
         if (is_root_block(&s->v[i], o))
             reach(&w, i);
     drain(&w);
-    scan_roots(&w, o);
-    if (o->nregs)
-        scan_words(&w, 0, o->regs, o->nregs * sizeof *o->regs);
-    /* Arguments of threads created and not started yet. */
+    /* Arguments of threads created and not started yet, taken before the
+     * stacks are read: a thread that starts meanwhile has its argument on
+     * its stack before it gives its start back. */
     uintptr_t args[1024];
     size_t nargs = threads_start_args(args, sizeof args / sizeof *args);
     scan_words(&w, 0, args, nargs * sizeof *args);
+    drain(&w);
+    scan_roots(&w, o);
+    if (o->nregs)
+        scan_words(&w, 0, o->regs, o->nregs * sizeof *o->regs);
+    for (size_t i = 0; i < w.nparked; i++)
+        scan_words(&w, 0, w.parked[i]->regs, w.parked[i]->nregs * sizeof(uintptr_t));
     drain(&w);
     int in_doubt = o->in_doubt;
     if (o->concurrent) {

@@ -17,6 +17,7 @@
 #include "real.h"
 #include "snapshot.h"
 #include "stackcache.h"
+#include "threads.h"
 #include "state.h"
 
 int la_state = ST_UNSTARTED;
@@ -131,7 +132,7 @@ LA_NOINLINE int la_start(void)
     return 1;
 }
 
-int la_end_claim(void)
+int la_end_claim(const struct la_context *where)
 {
     pid_t me = la_tid(), first = 0;
 
@@ -140,10 +141,12 @@ int la_end_claim(void)
         return 1;
     if (first == me)
         return -1;
+    int parked = threads_park(where);
     for (int ms = 0; ms < 120000 && !__atomic_load_n(&la_end_written, __ATOMIC_ACQUIRE); ms++) {
         struct timespec t = { 0, 1000000 };
         nanosleep(&t, NULL);
     }
+    threads_unpark(parked);
     return 0;
 }
 

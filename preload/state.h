@@ -75,9 +75,10 @@ LA_HIDDEN int la_start(void);
  * calling thread claims it (it writes the run, then calls la_end_done);
  * -1 when it had claimed it already; 0 when another thread has, once that
  * one is done writing (or after 120 s), so that no thread ends the
- * process under a run half written.
+ * process under a run half written; while it waits, its stack is a root
+ * from WHERE (threads.h).
  */
-LA_HIDDEN int la_end_claim(void);
+LA_HIDDEN int la_end_claim(const struct la_context *where);
 LA_HIDDEN void la_end_done(void);
 /* In a forked child: no end claimed. */
 LA_HIDDEN void la_end_after_fork(void);

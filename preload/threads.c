@@ -117,6 +117,44 @@ int threads_others_alive(void)
     return n;
 }
 
+/* ---- threads parked until the process ends --------------------------------- */
+
+#define TH_PARKED 64
+
+static struct la_context th_parked[TH_PARKED];
+static int th_parked_used[TH_PARKED];
+
+int threads_park(const struct la_context *where)
+{
+    if (!where || !where->sp)
+        return -1;
+    for (int i = 0; i < TH_PARKED; i++) {
+        if (__atomic_load_n(&th_parked_used[i], __ATOMIC_RELAXED) ||
+            __atomic_exchange_n(&th_parked_used[i], 1, __ATOMIC_ACQUIRE))
+            continue;
+        th_parked[i] = *where;
+        __atomic_store_n(&th_parked_used[i], 2, __ATOMIC_RELEASE);
+        return i;
+    }
+    return -1;
+}
+
+void threads_unpark(int slot)
+{
+    if (slot >= 0)
+        __atomic_store_n(&th_parked_used[slot], 0, __ATOMIC_RELEASE);
+}
+
+size_t threads_parked(const struct la_context **out, size_t cap)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < TH_PARKED && n < cap; i++)
+        if (__atomic_load_n(&th_parked_used[i], __ATOMIC_ACQUIRE) == 2)
+            out[n++] = &th_parked[i];
+    return n;
+}
+
 /* ---- starts not yet run --------------------------------------------------- */
 
 #define TH_STARTS 1024

@@ -13,7 +13,7 @@
 
 #include <sys/types.h>
 
-#include "shim.h"
+#include "core.h"
 
 /* Sets up the thread-exit key.  Called once, from the constructor. */
 LA_HIDDEN void threads_init(void);
@@ -25,6 +25,16 @@ LA_HIDDEN void threads_enter(void);
 /* The stacks of ended threads of process TGID that no live thread reuses:
  * up to CAP (start, end) pairs into OUT.  Returns how many.  Keeps errno. */
 LA_HIDDEN size_t threads_dead(uintptr_t (*out)[2], size_t cap, pid_t tgid);
+
+/* The calling thread waits, in the shim, for another to end the process
+ * (a second exit(), a second fatal signal): its stack is a root from
+ * WHERE on (core.h), with its registers, as the ending thread's is, not
+ * whole.  Returns the slot to give back with threads_unpark, or -1 (no
+ * room, no WHERE: the stack is then scanned whole). */
+LA_HIDDEN int threads_park(const struct la_context *where);
+LA_HIDDEN void threads_unpark(int slot);
+/* The parked threads' contexts: up to CAP into OUT.  Returns how many. */
+LA_HIDDEN size_t threads_parked(const struct la_context **out, size_t cap);
 
 /* A thread's start, from pthread_create until the thread runs. */
 struct th_start {

@@ -1,6 +1,6 @@
 /*
  * fdhog.c: a program that uses up its file descriptors (open /dev/null
- * until EMFILE), leaks one 55-byte block, says so and exits 3.  The shim
+ * until EMFILE), keeps one 55-byte block, says so and exits 3.  The shim
  * must leave its status and output alone.
  */
 #include <errno.h>

@@ -1,0 +1,107 @@
+#!/bin/sh
+# run-verdict.sh: the verdict on every block when a process ends with its
+# threads still running, in a hurry, or short of descriptors
+# (tests/programs/verdict.c): each case against its known answer and,
+# where valgrind is installed, against Valgrind memcheck's, block for
+# block (tests/lost_blocks.py).  The cases that depend on threads run
+# VERDICT_ROUNDS times (3; `make stress` runs 25, and the churn without a
+# leak 100), so that a flaky verdict shows.
+. "$top_srcdir/tests/lib.sh"
+
+ROUNDS=${VERDICT_ROUNDS:-3}
+V=$PROGS/verdict
+
+# lost DB: the sizes of the lost blocks of DB's last run, sorted.
+lost() {
+    q "$1" "SELECT group_concat(size, ' ') FROM (SELECT size FROM blocks
+            WHERE class = 3 AND run = (SELECT max(id) FROM runs) ORDER BY size)"
+}
+
+# case NAME MODE STATUS LOST RUNS [ROUNDS]: MODE ends with STATUS, as it
+# does bare, writes RUNS runs and no leakaudit line, and its last run's
+# lost blocks are LOST, in every one of ROUNDS rounds.
+case_() {
+    name=$1; mode=$2; want_st=$3; want_lost=$4; want_runs=$5; rounds=${6:-1}
+    "$V" "$mode" > /dev/null 2>&1
+    bare=$?
+    bad=0
+    i=0
+    while [ $i -lt "$rounds" ]; do
+        rm -f "$WORK/v.db"
+        under "$WORK/v.db" "$V" "$mode" > /dev/null 2> "$WORK/v.err"
+        st=$?
+        got="$st|$(q "$WORK/v.db" 'SELECT count(*) FROM runs' 2>/dev/null)|$(lost "$WORK/v.db" 2>/dev/null)|$(grep -c '^leakaudit:' "$WORK/v.err")"
+        if [ "$got" != "$want_st|$want_runs|$want_lost|0" ] || [ "$bare" != "$want_st" ]; then
+            bad=$((bad + 1))
+            [ $bad -eq 1 ] && first="round $((i + 1)): status|runs|lost|lines '$got', bare status $bare"
+        fi
+        i=$((i + 1))
+    done
+    if [ $bad -eq 0 ]; then
+        pass "$name: status $want_st, $want_runs run(s), lost [$want_lost], in $rounds of $rounds"
+    else
+        fail "$name: $bad of $rounds rounds differ, want status|runs|lost|lines '$want_st|$want_runs|$want_lost|0'; $first"
+        sed 's/^/    | /' "$WORK/v.err" | head -5
+    fi
+}
+
+# against_valgrind NAME MODE: the last round's database against memcheck.
+against_valgrind() {
+    command -v valgrind > /dev/null || return 0
+    rm -f "$WORK/v.db"
+    under "$WORK/v.db" "$V" "$2" > /dev/null 2>&1
+    valgrind --leak-check=full --show-leak-kinds=definite,indirect --xml=yes \
+        --xml-file="$WORK/vg.xml" "$V" "$2" > /dev/null 2>&1
+    if "$PY" "$top_srcdir/tests/lost_blocks.py" "$WORK/v.db" "$WORK/vg.xml" > "$WORK/vg.out"; then
+        pass "$1: the same lost blocks as Valgrind ($(cat "$WORK/vg.out"))"
+    else
+        fail "$1: not Valgrind's lost blocks: $(head -3 "$WORK/vg.out" | tr '\n' ' ')"
+    fi
+}
+
+# ---- threads still running when the process ends ---------------------------
+case_ "3 threads churning when main returns (the issue's reproducer)" churn-clean 0 "" 1 $((ROUNDS * 4))
+case_ "... with one leak" churn 0 77 1 "$ROUNDS"
+case_ "... dying of SIGSEGV" churn-segv 139 77 1 "$ROUNDS"
+case_ "... in abort()" churn-abort 134 77 1 "$ROUNDS"
+case_ "... after a double free (glibc aborts)" churn-doublefree 134 77 1 "$ROUNDS"
+against_valgrind "churning threads, one leak" churn
+"$WRAPPER" --check -o "$WORK/w.db" -- "$V" churn-clean > "$WORK/w.out" 2>&1
+check_eq "leakaudit --check on the reproducer: passes, no finding" \
+    "$?:$(grep -c '^OK' "$WORK/w.out")" "0:1"
+
+# ---- the stack is a root from where the program left ------------------------
+case_ "two leaks, then _exit(5)" _exit 5 "77 78" 1
+case_ "two leaks, then SIGSEGV" segv 139 "77 78" 1
+case_ "a pointer in main's frame after main returned" main-frame 0 77 1
+against_valgrind "two leaks, then _exit(5)" _exit
+against_valgrind "two leaks, then SIGSEGV" segv
+against_valgrind "main's dead frame" main-frame
+
+# ---- threads' own memory ------------------------------------------------------
+case_ "a thread in its key destructors: dlerror's message, reached from its TLS" dlerror 0 "" 1 "$ROUNDS"
+case_ "leak_snapshot() in a key destructor: the thread's block on its stack" key-snapshot 0 "" 2 "$ROUNDS"
+check_eq "... the snapshot run too" \
+    "$(q "$WORK/v.db" "SELECT count(*) FROM blocks WHERE class = 3")" 0
+case_ "a value on key 40 and up (glibc's second-level array)" key-high 0 "" 1 "$ROUNDS"
+case_ "detached threads not started yet: their argument" starting 0 "" 1 "$ROUNDS"
+against_valgrind "a thread in its key destructors" dlerror
+against_valgrind "detached threads not started yet" starting
+
+# ---- two threads end the process -------------------------------------------------
+case_ "exit() from main and two threads at once: one run" exit-race 0 77 1 "$ROUNDS"
+case_ "exit() in main, _exit() in a thread 1 ms later: one run" exit-_exit 0 77 1 "$ROUNDS"
+
+# ---- no descriptor left ---------------------------------------------------------------
+# nofile: RLIMIT_NOFILE {3, 4096}; emfile: every descriptor of {64, 64}.
+for mode in nofile emfile; do
+    rm -f "$WORK/v.db"
+    under "$WORK/v.db" "$V" $mode > /dev/null 2> "$WORK/$mode.err"
+    check_eq "$mode: the run is kept, with its leak" "$?|$(lost "$WORK/v.db")" "0|77"
+    check_eq "$mode: one line says what happened" \
+        "$(wc -l < "$WORK/$mode.err"):$(grep -c '^leakaudit: the process had no file descriptor left (RLIMIT_NOFILE ' "$WORK/$mode.err")" "1:1"
+done
+check_grep "nofile: the soft limit was raised for the write" "RLIMIT_NOFILE 3\): raised to [0-9]+ to write the run$" "$WORK/nofile.err"
+check_grep "emfile: none to raise: a copy of the process wrote it" "all in use\): the run is written by a copy of it that closed 8$" "$WORK/emfile.err"
+against_valgrind "no descriptor left" emfile
+finish
