@@ -30,6 +30,7 @@
 static int (*la_main)(int, char **, char **);
 static LA_TLS int t_daemon; /* inside daemon(): its parent ends at fork */
 static pid_t exit_owner;    /* the first thread to call exit() */
+static int exit_callers;    /* threads that called it */
 
 /* ---- threads ------------------------------------------------------------ */
 
@@ -141,6 +142,7 @@ void lifecycle_fork_child(void)
     snapshot_schedule();
     la_end_after_fork();
     exit_owner = 0;
+    exit_callers = 0;
     t_guard--;
 }
 
@@ -162,6 +164,14 @@ void lifecycle_finish(const char *reason)
         /* Other threads go on recording while the run is written, so that
          * what they free leaves the table and what they allocate is seen
          * (scan.h). */
+        /* Threads that called exit() after this one are on their way to
+         * wait in it: let them get there (briefly), so that their stacks
+         * are roots from where they called it, not whole. */
+        for (int ms = 0; ms < 50 && (int)threads_parked(NULL, 0) <
+                 __atomic_load_n(&exit_callers, __ATOMIC_ACQUIRE) - 1; ms++) {
+            struct timespec t = { 0, 1000000 };
+            nanosleep(&t, NULL);
+        }
         int others = (pid_t)syscall(SYS_gettid) != getpid() || threads_others_alive();
         const struct la_context *where = t_end.sp ? &t_end : NULL;
         if (run_write(reason, 0, s, getppid(), where, others ? RUN_CONCURRENT : 0) != 0) {
@@ -212,6 +222,7 @@ void la_exit(int status, const struct la_context *where)
      * caller waits for the first to end the process, not to end it while
      * the first writes the run. */
     pid_t me = la_tid(), first = 0;
+    __atomic_add_fetch(&exit_callers, 1, __ATOMIC_ACQ_REL);
     if (getpid() == la_pid &&
         !__atomic_compare_exchange_n(&exit_owner, &first, me, 0, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE) && first != me) {

@@ -149,9 +149,12 @@ size_t threads_parked(const struct la_context **out, size_t cap)
 {
     size_t n = 0;
 
-    for (size_t i = 0; i < TH_PARKED && n < cap; i++)
-        if (__atomic_load_n(&th_parked_used[i], __ATOMIC_ACQUIRE) == 2)
-            out[n++] = &th_parked[i];
+    for (size_t i = 0; i < TH_PARKED && (!out || n < cap); i++)
+        if (__atomic_load_n(&th_parked_used[i], __ATOMIC_ACQUIRE) == 2) {
+            if (out)
+                out[n] = &th_parked[i];
+            n++;
+        }
     return n;
 }
 

@@ -33,7 +33,8 @@ LA_HIDDEN size_t threads_dead(uintptr_t (*out)[2], size_t cap, pid_t tgid);
  * room, no WHERE: the stack is then scanned whole). */
 LA_HIDDEN int threads_park(const struct la_context *where);
 LA_HIDDEN void threads_unpark(int slot);
-/* The parked threads' contexts: up to CAP into OUT.  Returns how many. */
+/* The parked threads' contexts: up to CAP into OUT.  Returns how many (all
+ * of them, with OUT NULL). */
 LA_HIDDEN size_t threads_parked(const struct la_context **out, size_t cap);
 
 /* A thread's start, from pthread_create until the thread runs. */
