@@ -8,7 +8,7 @@
 #ifndef LA_SCHEMA_H
 #define LA_SCHEMA_H
 
-#define LA_SCHEMA_VERSION 2
+#define LA_SCHEMA_VERSION 3
 
 /* blocks.class: what the exit-time scan found a block to be (README,
  * "Classes and findings").  Every stored block has one of these. */
@@ -35,7 +35,8 @@
     "  blocks INTEGER NOT NULL, bytes INTEGER NOT NULL," \
     "  scan_seconds REAL, write_seconds REAL," \
     "  stack_hits INTEGER, stack_unwinds INTEGER, stack_mismatches INTEGER," \
-    "  shim_version TEXT NOT NULL);" \
+    "  shim_version TEXT NOT NULL," \
+    "  unaudited TEXT);" \
     "CREATE TABLE IF NOT EXISTS args(" \
     "  run INTEGER NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL," \
     "  PRIMARY KEY(run, idx)) WITHOUT ROWID;" \

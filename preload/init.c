@@ -4,7 +4,11 @@
  * The constructor runs before the program's own; the destructor after the
  * program's atexit handlers and static destructors.
  */
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,62 @@
 #include "signals.h"
 #include "snapshot.h"
 #include "threads.h"
+
+/* Whether P lies in the shim's own image. */
+static int in_shim(const void *p)
+{
+    return (uintptr_t)p >= la_text_lo && (uintptr_t)p < la_text_hi;
+}
+
+/*
+ * Where the malloc that the program's calls reach is defined, when that is
+ * not the shim: the program itself (as Chromium's PartitionAlloc does), or
+ * a library preloaded before the shim (jemalloc, tcmalloc).  NULL when it
+ * is the shim's.  A program that takes malloc's address has a PLT entry
+ * that stands for it (dlsym finds that first): the definition behind it is
+ * the first one in the loader's search order, past the program.
+ */
+static const char *foreign_malloc(void)
+{
+    void *m = dlsym(RTLD_DEFAULT, "malloc");
+    const ElfW(Sym) *sym = NULL;
+    Dl_info info;
+
+    if (!m || in_shim(m))
+        return NULL;
+    if (!dladdr1(m, &info, (void **)&sym, RTLD_DL_SYMENT))
+        return NULL;
+    if (sym && sym->st_shndx != SHN_UNDEF)
+        return info.dli_fname && info.dli_fname[0] ? info.dli_fname : "the program itself";
+    for (struct link_map *l = _r_debug.r_map ? _r_debug.r_map->l_next : NULL; l; l = l->l_next) {
+        void *h = dlopen(l->l_name, RTLD_LAZY | RTLD_NOLOAD);
+        void *def = h ? dlsym(h, "malloc") : NULL;
+        int here = def && dladdr(def, &info) && info.dli_fname &&
+                   strcmp(info.dli_fname, l->l_name) == 0;
+        if (h)
+            dlclose(h);
+        if (here)
+            return in_shim(def) ? NULL : l->l_name;
+    }
+    return NULL;
+}
+
+/*
+ * A program whose malloc is not the shim's allocates where no hook sees:
+ * recording 0 blocks, its run would pass.  It is said once, and its run is
+ * marked not audited.
+ */
+static void check_malloc_is_the_shims(void)
+{
+    const char *from = foreign_malloc();
+
+    if (!from)
+        return;
+    snprintf(la_unaudited, sizeof la_unaudited, "its malloc is not libc's: it comes from %s",
+             from);
+    la_warn("this program's malloc is not libc's (it comes from %s): its blocks cannot be "
+            "seen, and its run is recorded as not audited", from);
+}
 
 /* Copies argv for the run record (the program may rewrite its own). */
 static void keep_argv(int argc, char **argv)
@@ -50,6 +110,7 @@ __attribute__((constructor(101))) static void la_constructor(int argc,
     if (!cur || strcmp(cur, la_output) != 0)
         setenv("LEAKAUDIT_OUTPUT", la_output, 1);
     t_guard++;
+    check_malloc_is_the_shims();
     keep_argv(argc, argv);
     pthread_atfork(lifecycle_fork_prepare, lifecycle_fork_parent,
                    lifecycle_fork_child);

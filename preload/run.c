@@ -106,6 +106,7 @@ int run_write(const char *reason, int sig, int s, long ppid,
         .complete = s == ST_RECORDING, .first_seq = la_first_seq,
         .stack_hits = sc_hits(), .stack_unwinds = sc_unwinds(),
         .stack_mismatches = sc_mismatches(),
+        .unaudited = la_unaudited[0] ? la_unaudited : NULL,
     };
     setjmp(regs);
     struct la_scan_opts so = {

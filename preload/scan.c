@@ -557,8 +557,10 @@ void scan_classify(struct scan_blocks *s, const struct la_scan_opts *o)
 {
     struct walk w = { .s = s };
 
-    if (s->n == 0)
+    if (s->n == 0) {
+        s->scanned = o->scan != 0; /* nothing to scan */
         return;
+    }
     w.nparked = threads_parked(w.parked, sizeof w.parked / sizeof *w.parked);
     w.lo = s->v[0].addr;
     w.hi = s->v[s->n - 1].addr + s->v[s->n - 1].size + 1;

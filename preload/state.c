@@ -33,6 +33,7 @@ int la_argc;
 int la_exit_known, la_exit_code;
 pid_t la_finished;
 static int la_end_written;
+char la_unaudited[160];
 dev_t la_root_dev;
 ino_t la_root_ino;
 LA_TLS int t_guard;

@@ -220,8 +220,8 @@ static int wr_run(struct wr *w)
     if (wr_prepare(w,
                    "INSERT INTO runs(pid, ppid, exe, cwd, session, start_time,"
                    " end_time, end_reason, exit_code, signal, depth, complete,"
-                   " scan, blocks, bytes, shim_version)"
-                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,?)", &st) != 0)
+                   " scan, blocks, bytes, shim_version, unaudited)"
+                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,?,?)", &st) != 0)
         return -1;
     sqlite3_bind_int64(st, 1, r->pid);
     sqlite3_bind_int64(st, 2, r->ppid);
@@ -243,6 +243,7 @@ static int wr_run(struct wr *w)
     sqlite3_bind_int(st, 12, r->complete && w->scanned && w->scanned->complete);
     sqlite3_bind_int(st, 13, w->scanned && w->scanned->scanned);
     sqlite3_bind_text(st, 14, PACKAGE_VERSION, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 15, r->unaudited);
     rc = wr_step(w, st, "inserting the run");
     sqlite3_finalize(st);
     if (rc != 0)

@@ -26,8 +26,8 @@ void rp_args_usage(FILE *out)
           "                           graph stacks of leaked bytes), junit or html\n"
           "  -o, --output FILE        write the report to FILE, not standard output\n"
           "  --fail-on LIST           kinds that fail, comma-separated "
-          "(default leak,cycle,repeated-mark;\n"
-          "                           also intentional, reachable; none)\n"
+          "(default leak,cycle,repeated-mark,\n"
+          "                           unaudited; also intentional, reachable; none)\n"
           "  --suppressions FILE      LeakSanitizer-syntax suppressions "
           "(leak:PATTERN); repeatable\n"
           "  --no-builtin-suppressions  do not hide runtime internals\n"
@@ -138,7 +138,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         case O_FAIL_ON:
             if (rp_fail_on_parse(optarg, &a->fail_mask, err, sizeof err) != 0)
                 return bad_usage("--fail-on: unknown kind '%s' (leak, cycle, "
-                                 "repeated-mark, intentional, reachable, none)", err);
+                                 "repeated-mark, intentional, reachable, unaudited, none)", err);
             break;
         case O_SUPP:
             a->supp_files = rp_xrealloc(a->supp_files, a->nsupp_files + 1,

@@ -176,6 +176,7 @@ static void row_run(sqlite3_stmt *st, void *p)
     r->complete = sqlite3_column_int(st, 11);
     r->scanned = sqlite3_column_int(st, 12);
     rd_total += (size_t)sqlite3_column_int64(st, 13);
+    r->unaudited = col_text(st, 14);
 }
 
 static void row_arg(sqlite3_stmt *st, void *p)
@@ -374,7 +375,7 @@ int rp_db_read(const char *path, const struct rp_filter *filter,
     sqlite3_stmt *st;
     if (rd_prepare(&r, "SELECT id, pid, ppid, exe, cwd, session, start_time,"
                        " end_time, end_reason, exit_code, signal, complete,"
-                       " scan, blocks FROM runs WHERE (?1 < 0 OR id = ?1)"
+                       " scan, blocks, unaudited FROM runs WHERE (?1 < 0 OR id = ?1)"
                        " AND (?2 IS NULL OR session = ?2)"
                        " AND (?1 >= 0 OR (end_reason = 'snapshot') = ?3)"
                        " ORDER BY id", &st) != 0)

@@ -87,6 +87,11 @@ static void json_run(FILE *out, const struct rp_db *db, const struct rp_run *r)
     json_str(out, r->end_reason);
     json_bool(out, "complete", r->complete);
     json_bool(out, "scanned", r->scanned);
+    json_key(out, "unaudited", 0);
+    if (r->unaudited)
+        json_str(out, r->unaudited);
+    else
+        fputs("null", out);
     fputc('}', out);
 }
 
@@ -208,6 +213,8 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
         json_finding(out, &f->v[i]);
     }
     fputs("\n]", out);
+    json_key(out, "unaudited_runs", 0);
+    fprintf(out, "%llu", (unsigned long long)sum->unaudited);
     json_bool(out, "fail", sum->fail);
     fputs("}\n", out);
 }

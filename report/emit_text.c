@@ -63,6 +63,11 @@ static void emit_run(FILE *out, const struct rp_db *db, const struct rp_run *r)
     if (!r->complete)
         fputs(" [incomplete: the shim ran short of memory; what it did not "
               "reach counts as reachable]", out);
+    if (r->unaudited) {
+        fputs(" [not audited: ", out);
+        put_safe(out, r->unaudited);
+        fputs("; nothing of it was seen]", out);
+    }
     fputc('\n', out);
 }
 
@@ -204,6 +209,10 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
     for (int k = 0; k < RP_KINDS; k++)
         emit_totals(out, rp_kind_name(k), &sum->kind[k], "");
     emit_totals(out, "suppressed", &sum->suppressed, "");
+    if (sum->unaudited)
+        fprintf(out, "  %-14s %llu %s (their malloc is not libc's: nothing of them was seen)\n",
+                "not audited", (unsigned long long)sum->unaudited,
+                plural(sum->unaudited, "run", "runs"));
     fputc('\n', out);
     for (size_t i = 0; i < f->n; i++) {
         const struct rp_finding *x = &f->v[i];
@@ -216,7 +225,16 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
     if (hidden)
         fprintf(out, "(%zu reachable %s not shown: --verbose shows them)\n\n", hidden,
                 plural(hidden, "site", "sites"));
-    if (sum->fail)
+    if (sum->fail && sum->failing == 0)
+        fprintf(out, "%sFAIL%s: %llu %s not audited\n", o->color ? C_RED : "",
+                o->color ? C_OFF : "", (unsigned long long)sum->unaudited,
+                plural(sum->unaudited, "run", "runs"));
+    else if (sum->fail && sum->unaudited)
+        fprintf(out, "%sFAIL%s: %llu failing %s, %llu %s not audited\n", o->color ? C_RED : "",
+                o->color ? C_OFF : "", (unsigned long long)sum->failing,
+                plural(sum->failing, "finding", "findings"), (unsigned long long)sum->unaudited,
+                plural(sum->unaudited, "run", "runs"));
+    else if (sum->fail)
         fprintf(out, "%sFAIL%s: %llu failing %s\n", o->color ? C_RED : "",
                 o->color ? C_OFF : "", (unsigned long long)sum->failing,
                 plural(sum->failing, "finding", "findings"));

@@ -172,6 +172,7 @@ static int report_findings(const struct rp_args *a, struct report *r)
     if (a->merge)
         rp_findings_merge(&r->f);
     rp_policy_apply(&r->f, &r->policy, &sum);
+    rp_policy_runs(&r->db, &r->policy, &sum);
     rp_findings_sort(&r->f);
 
     if (a->format == FMT_JSON)

@@ -130,6 +130,7 @@ static void rp_run_free(struct rp_run *r)
     free(r->cwd);
     free(r->session);
     free(r->end_reason);
+    free(r->unaudited);
     for (size_t i = 0; i < r->argc; i++)
         free(r->argv[i]);
     free(r->argv);

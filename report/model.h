@@ -70,6 +70,7 @@ struct rp_run {
     int has_signal, signal;
     int complete;
     int scanned; /* the shim ran its reachability scan */
+    char *unaudited; /* why nothing of it could be seen, or NULL */
     double start_time, end_time;
     size_t database; /* index of its database in rp_db.paths */
     struct rp_module *modules; size_t nmodules;

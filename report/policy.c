@@ -18,6 +18,10 @@ int rp_fail_on_parse(const char *list, unsigned *mask, char *err, size_t errlen)
         return 0;
     }
     for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (strcmp(w, "unaudited") == 0) {
+            *mask |= RP_FAIL_UNAUDITED;
+            continue;
+        }
         int k = rp_kind_parse(w);
         if (k < 0) {
             snprintf(err, errlen, "%s", w);
@@ -73,4 +77,12 @@ void rp_policy_apply(struct rp_findings *fs, const struct rp_policy *p,
         sum->failing += f->fails;
         sum->fail |= f->fails;
     }
+}
+
+void rp_policy_runs(const struct rp_db *db, const struct rp_policy *p, struct rp_summary *sum)
+{
+    for (size_t i = 0; i < db->nruns; i++)
+        sum->unaudited += db->runs[i].unaudited != NULL;
+    if (sum->unaudited && (p->fail_mask & RP_FAIL_UNAUDITED))
+        sum->fail = 1;
 }

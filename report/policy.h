@@ -15,8 +15,12 @@ struct rp_policy {
     size_t nbaseline;
 };
 
-/* The default --fail-on: leak,cycle,repeated-mark. */
-#define RP_FAIL_DEFAULT ((1u << RP_LEAK) | (1u << RP_CYCLE) | (1u << RP_REPEATED_MARK))
+/* In --fail-on beside the kinds: runs not audited (their malloc was not
+ * the shim's, so nothing of them was seen) fail. */
+#define RP_FAIL_UNAUDITED (1u << 31)
+/* The default --fail-on: leak,cycle,repeated-mark,unaudited. */
+#define RP_FAIL_DEFAULT ((1u << RP_LEAK) | (1u << RP_CYCLE) | (1u << RP_REPEATED_MARK) | \
+                         RP_FAIL_UNAUDITED)
 
 struct rp_totals {
     uint64_t findings, blocks, bytes;
@@ -26,6 +30,7 @@ struct rp_summary {
     struct rp_totals kind[RP_KINDS]; /* findings not suppressed */
     struct rp_totals suppressed;
     uint64_t failing;
+    uint64_t unaudited; /* runs not audited (rp_policy_runs) */
     int fail;
 };
 
@@ -39,5 +44,9 @@ int rp_fail_on_parse(const char *list, unsigned *mask, char *err, size_t errlen)
  * SUM.  Stacks must be symbolized. */
 void rp_policy_apply(struct rp_findings *f, const struct rp_policy *p,
                      struct rp_summary *sum);
+
+/* Then counts DB's runs not audited into SUM, which fails for them when P
+ * says so. */
+void rp_policy_runs(const struct rp_db *db, const struct rp_policy *p, struct rp_summary *sum);
 
 #endif

@@ -102,7 +102,7 @@ db.execute("BEGIN IMMEDIATE")
 db.execute("DELETE FROM blocks")
 db.execute("INSERT INTO runs SELECT id + 100, pid, ppid, exe, cwd, session, start_time, end_time, end_reason, exit_code,"
            " signal, depth, complete, scan, blocks, bytes, scan_seconds, write_seconds, stack_hits, stack_unwinds,"
-           " stack_mismatches, shim_version FROM runs")
+           " stack_mismatches, shim_version, unaudited FROM runs")
 os.kill(os.getpid(), signal.SIGKILL)
 PY
 check_eq "injected: a writer killed (SIGKILL) inside its transaction -> its journal is left behind" \

@@ -104,4 +104,34 @@ done
 check_grep "nofile: the soft limit was raised for the write" "RLIMIT_NOFILE 3\): raised to [0-9]+ to write the run$" "$WORK/nofile.err"
 check_grep "emfile: none to raise: a copy of the process wrote it" "all in use\): the run is written by a copy of it that closed 8$" "$WORK/emfile.err"
 against_valgrind "no descriptor left" emfile
+
+# ---- programs whose malloc is not the shim's ---------------------------------------------
+# One line, the run marked not audited, and the report (so --check) fails.
+for how in program preloaded; do
+    rm -f "$WORK/o.db"
+    if [ $how = program ]; then
+        under "$WORK/o.db" "$PROGS/ownmalloc" > "$WORK/o.out" 2> "$WORK/o.err"
+        from=ownmalloc
+    else
+        LEAKAUDIT_OUTPUT="$WORK/o.db" LD_PRELOAD="$PROGS/.libs/libownmalloc.so $SHIM" \
+            "$PROGS/clean" > "$WORK/o.out" 2> "$WORK/o.err"
+        from=libownmalloc.so
+    fi
+    check_eq "a malloc of its own ($how): same status, one line naming it" \
+        "$?:$(wc -l < "$WORK/o.err"):$(grep -c "^leakaudit: this program's malloc is not libc's (it comes from .*$from): its blocks cannot be seen, and its run is recorded as not audited$" "$WORK/o.err")" "0:1:1"
+    check_eq "... the run is marked not audited" \
+        "$(q "$WORK/o.db" "SELECT unaudited LIKE 'its malloc is not libc''s: it comes from %$from' FROM runs")" 1
+    "$REPORT" "$WORK/o.db" > "$WORK/o.txt"
+    check_eq "... the report fails on it" "$?:$(tail -n 1 "$WORK/o.txt")" "1:FAIL: 1 run not audited"
+done
+check_grep "... the text report says why, on the run's line" \
+    "^run 1: pid [0-9]+ .*\[not audited: its malloc is not libc's: it comes from .*libownmalloc.so; nothing of it was seen\]$" "$WORK/o.txt"
+report_json o "$WORK/o.db"
+check_eq "... and the JSON report" \
+    "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["unaudited_runs"], d["fail"], d["runs"][0]["unaudited"] is not None)' "$WORK/o.json"):$(findings "$WORK/o.json" | tail -n 1)" \
+    "1 True True:fail=true"
+"$REPORT" --fail-on leak,cycle "$WORK/o.db" > /dev/null
+check_eq "... which --fail-on without 'unaudited' lets pass" "$?" 0
+"$WRAPPER" --check -o "$WORK/w2.db" -- "$PROGS/ownmalloc" > "$WORK/w2.out" 2>&1
+check_eq "leakaudit --check on it: fails" "$?" 1
 finish

@@ -86,4 +86,18 @@ check_eq "completion: every long option of leakaudit --help" \
     "$("$WRAPPER" --help | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ')"
 check_eq "completion: after leakaudit --check, the report's options" \
     "$(FN=_leakaudit comp leakaudit --check --gr)" "--growth "
+# ---- a statically linked program: LD_PRELOAD cannot reach it --------------------------
+printf '#include <stdio.h>\nint main(void) { puts("static"); return 0; }\n' > "$WORK/static.c"
+if ${CC:-cc} -static -o "$WORK/static" "$WORK/static.c" 2> /dev/null; then
+    "$WRAPPER" -o "$WORK/st.db" -- "$WORK/static" > "$WORK/st.out" 2> "$WORK/st.err"
+    check_eq "a static program: it runs, with its output and status" "$?:$(cat "$WORK/st.out")" "0:static"
+    check_eq "... and one line, before it runs, says it cannot be audited" \
+        "$(cat "$WORK/st.err")" "leakaudit: $WORK/static is statically linked: LD_PRELOAD cannot audit it, nothing of it is recorded"
+    "$WRAPPER" --check -o "$WORK/st.db" -- "$WORK/static" > /dev/null 2>&1
+    check_eq "... leakaudit --check does not pass it: status 2" "$?" 2
+    "$WRAPPER" --check -o "$WORK/sh.db" -- /bin/sh -c 'exit 0' > /dev/null 2> "$WORK/sh.err"
+    check_eq "... while a script (not ELF) is not taken for one" "$(grep -c 'statically linked' "$WORK/sh.err")" 0
+else
+    echo "SKIP - a static program: no static libc to link one"
+fi
 finish
