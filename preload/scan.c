@@ -75,6 +75,19 @@ int scan_take(struct scan_blocks *s)
     }
     lt_foreach(take_one, s);
     qsort(s->v, s->n, sizeof *s->v, by_addr);
+    /* A writer child's copy of the table may have been made while another
+     * thread was moving an entry within a shard: one address twice.  The
+     * newer entry stays. */
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (k > 0 && s->v[k - 1].addr == s->v[i].addr) {
+            if (s->v[i].seq > s->v[k - 1].seq)
+                s->v[k - 1] = s->v[i];
+            continue;
+        }
+        s->v[k++] = s->v[i];
+    }
+    s->n = k;
     for (size_t i = 0; i < s->n; i++)
         s->owner[i] = LA_NO_OWNER;
     return 0;
