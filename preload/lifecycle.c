@@ -220,19 +220,21 @@ void la_exit(int status, const struct la_context *where)
         la_start();
     /* One exit() at a time, as glibc 2.38 and later make it: a second
      * caller waits for the first to end the process, not to end it while
-     * the first writes the run. */
-    pid_t me = la_tid(), first = 0;
-    __atomic_add_fetch(&exit_callers, 1, __ATOMIC_ACQ_REL);
-    if (getpid() == la_pid &&
-        !__atomic_compare_exchange_n(&exit_owner, &first, me, 0, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE) && first != me) {
-        threads_park(where);
-        for (;;)
-            pause();
+     * the first writes the run.  (Not in a vfork child: it shares this
+     * state, this thread's included, with its parent.) */
+    if (getpid() == la_pid) {
+        pid_t me = la_tid(), first = 0;
+        __atomic_add_fetch(&exit_callers, 1, __ATOMIC_ACQ_REL);
+        if (!__atomic_compare_exchange_n(&exit_owner, &first, me, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE) && first != me) {
+            threads_park(where);
+            for (;;)
+                pause();
+        }
+        t_end = *where; /* for the run, written after the exit handlers */
     }
     la_exit_code = status;
     la_exit_known = 1;
-    t_end = *where; /* for the run, written after the exit handlers */
     la_real.exit(status);
     __builtin_unreachable();
 }
@@ -243,7 +245,8 @@ void la_exit_now(int status, int which, const struct la_context *where)
         la_start();
     la_exit_code = status;
     la_exit_known = 1;
-    t_end = *where;
+    if (getpid() == la_pid)
+        t_end = *where;
     lifecycle_finish("_exit");
     la_real.exit_now[which](status);
     __builtin_unreachable();
