@@ -20,11 +20,11 @@ LA_EXPORT void free(void *p) { la_free(p); }
 LA_EXPORT void *calloc(size_t n, size_t m) { void *p = la_calloc(n, m, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
 LA_EXPORT void *realloc(void *p, size_t n) { void *q = la_realloc(p, n, LA_CALLER); LA_SCRUB_SCRATCH(); return q; }
 LA_EXPORT void *reallocarray(void *p, size_t n, size_t m) { void *q = la_reallocarray(p, n, m, LA_CALLER); LA_SCRUB_SCRATCH(); return q; }
-LA_EXPORT int posix_memalign(void **out, size_t a, size_t n) { return la_posix_memalign(out, a, n, LA_CALLER); }
-LA_EXPORT void *aligned_alloc(size_t a, size_t n) { return la_aligned_alloc(a, n, LA_CALLER); }
-LA_EXPORT void *memalign(size_t a, size_t n) { return la_memalign(a, n, LA_CALLER); }
-LA_EXPORT void *valloc(size_t n) { return la_valloc(n, LA_CALLER); }
-LA_EXPORT void *pvalloc(size_t n) { return la_pvalloc(n, LA_CALLER); }
+LA_EXPORT int posix_memalign(void **out, size_t a, size_t n) { int rc = la_posix_memalign(out, a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return rc; }
+LA_EXPORT void *aligned_alloc(size_t a, size_t n) { void *p = la_aligned_alloc(a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void *memalign(size_t a, size_t n) { void *p = la_memalign(a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void *valloc(size_t n) { void *p = la_valloc(n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void *pvalloc(size_t n) { void *p = la_pvalloc(n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
 LA_EXPORT size_t malloc_usable_size(void *p) { return la_malloc_usable_size(p); }
 
 LA_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg) { return la_pthread_create(t, a, fn, arg); }
