@@ -51,7 +51,8 @@ void rp_emit_growth_text(FILE *out, const struct rp_db *db, const struct rp_grow
                          const struct rp_emit_opts *o);
 void rp_emit_growth_json(FILE *out, const struct rp_db *db, const struct rp_growth *g);
 
-/* ST's frames, a line each ("#N 0xPC in FUNCTION FILE:LINE (MODULE)"),
+/* ST's frames, a line each ("#N 0xPC in FUNCTION FILE:LINE (MODULE)";
+ * a frame without a function is named MODULE+0xOFFSET, to symbolize later),
  * each after INDENT, every string through PUT (which escapes it for the
  * output at hand). */
 void rp_emit_frames(FILE *out, const struct rp_stack *st, const char *indent,
@@ -62,7 +63,8 @@ void rp_finding_title(const struct rp_finding *f, char *text, size_t cap);
 
 /* The innermost frame of ST in the program's own source (not a system
  * header, Rust's std, libc's sources or leakaudit.h); else the innermost
- * with a source file; else NULL. */
+ * with a source file outside the system's libraries (never libc's,
+ * libstdc++'s or the loader's); else NULL. */
 const struct rp_frame *rp_source_frame(const struct rp_stack *st);
 
 #endif

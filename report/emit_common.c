@@ -14,18 +14,28 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* Whether frame F belongs to a runtime rather than the program: code of a
- * system library, or a system header, Rust's std or leak_mark's inline
- * wrapper inlined into the program. */
-static int runtime_frame(const struct rp_frame *f)
+/* Whether frame F runs code of a system library (libc, libstdc++, the
+ * loader: whatever is installed under /usr or /lib). */
+static int system_frame(const struct rp_frame *f)
 {
     static const char *const system[] = { "/usr/", "/lib/", "/lib64/" };
-    static const char *const inlined[] = { "/usr/", "/rustc/", "library/" };
-    const char *base = strrchr(f->file, '/');
 
     for (size_t i = 0; f->module && i < sizeof system / sizeof *system; i++)
         if (strncmp(f->module, system[i], strlen(system[i])) == 0)
             return 1;
+    return 0;
+}
+
+/* Whether frame F (which has a file) belongs to a runtime rather than the
+ * program: code of a system library, or a system header, Rust's std or
+ * leak_mark's inline wrapper inlined into the program. */
+static int runtime_frame(const struct rp_frame *f)
+{
+    static const char *const inlined[] = { "/usr/", "/rustc/", "library/" };
+    const char *base = strrchr(f->file, '/');
+
+    if (system_frame(f))
+        return 1;
     for (size_t i = 0; i < sizeof inlined / sizeof *inlined; i++)
         if (strncmp(f->file, inlined[i], strlen(inlined[i])) == 0)
             return 1;
@@ -42,8 +52,8 @@ const struct rp_frame *rp_source_frame(const struct rp_stack *st)
 
     for (size_t i = 0; st && i < st->nframes; i++) {
         const struct rp_frame *f = &st->frames[i];
-        if (f->file && !any)
-            any = f;
+        if (f->file && !any && !system_frame(f))
+            any = f; /* never libc's, libstdc++'s or the loader's */
         if (f->file && f->function && !runtime_frame(f))
             return f;
     }
@@ -86,7 +96,17 @@ void rp_emit_frames(FILE *out, const struct rp_stack *st, const char *indent,
     for (size_t i = 0; i < st->nframes; i++) {
         const struct rp_frame *f = &st->frames[i];
         fprintf(out, "%s#%zu 0x%llx in ", indent, i, (unsigned long long)f->pc);
-        put(out, f->function ? f->function : "??");
+        if (f->function) {
+            put(out, f->function);
+        } else if (f->module) {
+            /* Placeable all the same: symbolize it later with the offset. */
+            char off[32];
+            put(out, base_name(f->module));
+            snprintf(off, sizeof off, "+0x%llx", (unsigned long long)f->offset);
+            put(out, off);
+        } else {
+            put(out, "??");
+        }
         if (f->file) {
             fputc(' ', out);
             put(out, f->file);

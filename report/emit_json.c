@@ -51,7 +51,12 @@ static void json_stack(FILE *out, const struct rp_stack *st)
         json_key(out, "module", 0);
         json_str(out, f->module ? f->module : "");
         json_key(out, "address", 0);
-        fprintf(out, "\"0x%llx\"}", (unsigned long long)f->pc);
+        fprintf(out, "\"0x%llx\"", (unsigned long long)f->pc);
+        json_key(out, "offset", 0);
+        if (f->module)
+            fprintf(out, "\"0x%llx\"}", (unsigned long long)f->offset);
+        else
+            fputs("null}", out);
     }
     fputc(']', out);
 }

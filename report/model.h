@@ -19,6 +19,7 @@ struct rp_frame {
     int line;       /* 0 when unknown */
     const char *module; /* path of the module (owned by the run), or NULL */
     uint64_t pc;    /* the return address as recorded */
+    uint64_t offset; /* PC less the module's load address (with MODULE) */
 };
 
 struct rp_module {

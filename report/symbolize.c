@@ -309,7 +309,8 @@ void rp_sym_stack(struct rp_symbolizer *s, const struct rp_run *run,
         return;
     for (size_t i = 0; i < st->depth; i++) {
         const struct rp_module *m = rp_run_module(run, st->modules[i]);
-        struct rp_frame raw = { .pc = st->pcs[i], .module = m ? m->path : NULL };
+        struct rp_frame raw = { .pc = st->pcs[i], .module = m ? m->path : NULL,
+                                .offset = m ? st->pcs[i] - m->base : 0 };
         size_t fi = m ? sym_file(s, m) : 0;
 
         if (!m || !s->files[fi].mod) {
@@ -324,6 +325,7 @@ void rp_sym_stack(struct rp_symbolizer *s, const struct rp_run *run,
             f.file = rp_xstrdup(f.file);
             f.module = raw.module;
             f.pc = raw.pc;
+            f.offset = raw.offset;
             stack_push(st, &cap, &f);
         }
     }

@@ -21,7 +21,7 @@
     return n + " B";
   }
   function base(p) { return p ? p.slice(p.lastIndexOf("/") + 1) : ""; }
-  function frameName(f) { return f.function || (f.module ? "[" + base(f.module) + "]" : f.address); }
+  function frameName(f) { return f.function || (f.module ? base(f.module) + "+" + f.offset : f.address); }
   /* The innermost frame in the program's own source (as the text report). */
   function site(stack) {
     var any = null;
@@ -130,7 +130,7 @@
     var k = el("td"); k.appendChild(el("span", { "class": "kind kind-" + f.kind }, f.kind)); tr.appendChild(k);
     tr.appendChild(el("td", { "class": "num" }, bytes(f.bytes)));
     tr.appendChild(el("td", { "class": "num" }, f.blocks));
-    tr.appendChild(el("td", null, s.function || "??"));
+    tr.appendChild(el("td", null, frameName(s)));
     tr.appendChild(el("td", null, s.file ? base(s.file) + (s.line ? ":" + s.line : "") : ""));
     tr.appendChild(el("td", { "class": "num" }, f.runs ? f.runs.length : 1));
     tr.appendChild(el("td", { "class": f.fails ? "fails" : "" }, f.fails ? "fails" : ""));
@@ -187,7 +187,7 @@
       var left = p[0] < W / 2 - 1, below = p[1] > H / 2 + 1;
       mk("text", { x: p[0] + (left ? -18 : 18), y: p[1] + (below ? 26 : 4),
                    "text-anchor": left ? "end" : "start" },
-         (s.function || "??") + " (" + m.size + " B)");
+         (s.function ? s.function : s.module ? frameName(s) : "??") + " (" + m.size + " B)");
     });
     return svg;
   }
