@@ -46,6 +46,8 @@ void rp_args_usage(FILE *out)
           "  --progress WHEN          progress on stderr: auto (default: on a terminal,\n"
           "                           for work over a second), always, never\n"
           "  -v, --verbose            text: show reachable sites too\n"
+          "  --full-stacks            text: every frame (by default, the runtime's\n"
+          "                           frames above the program's fold into a line)\n"
           "  -h, --help               this help\n"
           "  -V, --version            the version\n"
           "\n"
@@ -88,7 +90,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
            O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE,
-           O_PROGRESS };
+           O_PROGRESS, O_FULL_STACKS };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -105,6 +107,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         { "progress", required_argument, NULL, O_PROGRESS },
         { "output", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
+        { "full-stacks", no_argument, NULL, O_FULL_STACKS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -182,6 +185,9 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
             break;
         case 'v':
             a->emit.verbose = 1;
+            break;
+        case O_FULL_STACKS:
+            a->emit.full_stacks = 1;
             break;
         case 'h':
             a->action = RP_ARGS_HELP;

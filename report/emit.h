@@ -14,6 +14,7 @@
 struct rp_emit_opts {
     int color;   /* ANSI colours (text, on a terminal) */
     int verbose; /* text: every finding, reachable ones included */
+    int full_stacks; /* text: the runtime's frames above the program's too */
 };
 
 /* Text, LeakSanitizer-like: the runs, a summary line per kind, then the
@@ -55,8 +56,23 @@ void rp_emit_growth_json(FILE *out, const struct rp_db *db, const struct rp_grow
  * a frame without a function is named MODULE+0xOFFSET, to symbolize later),
  * each after INDENT, every string through PUT (which escapes it for the
  * output at hand). */
-void rp_emit_frames(FILE *out, const struct rp_stack *st, const char *indent,
+void rp_emit_frames(FILE *out, const struct rp_stack *st, size_t first, const char *indent,
                     void (*put)(FILE *, const char *));
+
+/* How many of ST's innermost frames run a runtime's code above the
+ * program's own (operator new, Rust's alloc, libc): 0 when none, or when
+ * no frame is the program's. */
+size_t rp_runtime_frames(const struct rp_stack *st);
+
+/* The frame that locates a finding in the program's own code: its source
+ * frame (rp_source_frame) when that is the program's, else the innermost
+ * frame of the program's own module (a stripped program); NULL when no
+ * frame is the program's. */
+const struct rp_frame *rp_own_frame(const struct rp_stack *st);
+
+/* Where frame F is, in one piece of TEXT (CAP bytes): "FUNCTION FILE:LINE",
+ * or "MODULE+0xOFFSET" without symbols. */
+void rp_frame_place(const struct rp_frame *f, char *text, size_t cap);
 
 /* One line that says what finding F is, into TEXT (CAP bytes). */
 void rp_finding_title(const struct rp_finding *f, char *text, size_t cap);

@@ -130,7 +130,7 @@ static void xml_stack(FILE *out, const char *title, const struct rp_stack *st)
 {
     xml_str(out, title);
     fputc('\n', out);
-    rp_emit_frames(out, st, "    ", xml_str);
+    rp_emit_frames(out, st, 0, "    ", xml_str);
 }
 
 void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_findings *f,

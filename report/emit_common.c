@@ -46,6 +46,45 @@ static int runtime_frame(const struct rp_frame *f)
     return 0;
 }
 
+/* Whether frame F runs the program's own code: not a system library's,
+ * and not a runtime's inlined into it. */
+static int own_frame(const struct rp_frame *f)
+{
+    return !system_frame(f) && (!f->file || !runtime_frame(f));
+}
+
+size_t rp_runtime_frames(const struct rp_stack *st)
+{
+    for (size_t i = 0; st && i < st->nframes; i++)
+        if (own_frame(&st->frames[i]))
+            return i;
+    return 0;
+}
+
+void rp_frame_place(const struct rp_frame *f, char *text, size_t cap)
+{
+    if (f->function && f->file && f->line > 0)
+        snprintf(text, cap, "%s %s:%d", f->function, f->file, f->line);
+    else if (f->function && f->file)
+        snprintf(text, cap, "%s %s", f->function, f->file);
+    else if (f->function)
+        snprintf(text, cap, "%s", f->function);
+    else if (f->module)
+        snprintf(text, cap, "%s+0x%llx", base_name(f->module), (unsigned long long)f->offset);
+    else
+        snprintf(text, cap, "0x%llx", (unsigned long long)f->pc);
+}
+
+const struct rp_frame *rp_own_frame(const struct rp_stack *st)
+{
+    const struct rp_frame *src = rp_source_frame(st);
+
+    if (src && own_frame(src))
+        return src;
+    size_t k = rp_runtime_frames(st);
+    return st && k < st->nframes && own_frame(&st->frames[k]) ? &st->frames[k] : NULL;
+}
+
 const struct rp_frame *rp_source_frame(const struct rp_stack *st)
 {
     const struct rp_frame *any = NULL;
@@ -86,14 +125,14 @@ void rp_finding_title(const struct rp_finding *f, char *text, size_t cap)
     }
 }
 
-void rp_emit_frames(FILE *out, const struct rp_stack *st, const char *indent,
+void rp_emit_frames(FILE *out, const struct rp_stack *st, size_t first, const char *indent,
                     void (*put)(FILE *, const char *))
 {
     if (!st || st->nframes == 0) {
         fprintf(out, "%s(no stack recorded)\n", indent);
         return;
     }
-    for (size_t i = 0; i < st->nframes; i++) {
+    for (size_t i = first; i < st->nframes; i++) {
         const struct rp_frame *f = &st->frames[i];
         fprintf(out, "%s#%zu 0x%llx in ", indent, i, (unsigned long long)f->pc);
         if (f->function) {

@@ -29,9 +29,35 @@ static const char *plural(uint64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-static void emit_stack(FILE *out, const struct rp_stack *st, const char *indent)
+/* ST's frames; the runtime's above the program's own (two or more: the
+ * allocator's internals, Rust's alloc) fold into one line unless FULL. */
+static void emit_stack(FILE *out, const struct rp_stack *st, const char *indent, int full)
 {
-    rp_emit_frames(out, st, indent, put_safe);
+    size_t k = full ? 0 : rp_runtime_frames(st);
+
+    if (k < 2) {
+        rp_emit_frames(out, st, 0, indent, put_safe);
+        return;
+    }
+    char place[512];
+    rp_frame_place(&st->frames[0], place, sizeof place);
+    fprintf(out, "%s#0..#%zu %zu frames of the runtime, from ", indent, k - 1, k);
+    put_safe(out, place);
+    fputs(" (--full-stacks shows them)\n", out);
+    rp_emit_frames(out, st, k, indent, put_safe);
+}
+
+/* ", at FUNCTION FILE:LINE": where ST is in the program's own code. */
+static void emit_place(FILE *out, const struct rp_stack *st)
+{
+    const struct rp_frame *f = rp_own_frame(st);
+    char place[512];
+
+    if (!f)
+        return;
+    rp_frame_place(f, place, sizeof place);
+    fputs(", at ", out);
+    put_safe(out, place);
 }
 
 static void emit_run(FILE *out, const struct rp_db *db, const struct rp_run *r)
@@ -88,7 +114,7 @@ static void member_name(FILE *out, const struct rp_member *m)
         fputs("?", out);
 }
 
-static void emit_cycle(FILE *out, const struct rp_finding *f)
+static void emit_cycle(FILE *out, const struct rp_finding *f, int full)
 {
     fputs("  ", out);
     for (size_t i = 0; i < f->nmembers; i++) {
@@ -103,7 +129,7 @@ static void emit_cycle(FILE *out, const struct rp_finding *f)
     for (size_t i = 0; i < f->nmembers; i++) {
         fprintf(out, "  member %zu: %llu bytes, allocated at:\n", i + 1,
                 (unsigned long long)f->members[i].size);
-        emit_stack(out, f->members[i].stack, "    ");
+        emit_stack(out, f->members[i].stack, "    ", full);
     }
 }
 
@@ -121,6 +147,7 @@ static void emit_finding(FILE *out, const struct rp_finding *f, int many_runs,
         if (f->indirect_blocks)
             fprintf(out, " (%llu direct, %llu indirect)",
                     (unsigned long long)f->direct_blocks, (unsigned long long)f->indirect_blocks);
+        emit_place(out, f->stack);
         break;
     case RP_CYCLE:
         fprintf(out, "%sCycle of %zu %s, %llu bytes%s", on, f->nmembers,
@@ -147,6 +174,7 @@ static void emit_finding(FILE *out, const struct rp_finding *f, int many_runs,
     case RP_REACHABLE:
         fprintf(out, "%sReachable: %llu %s in %llu %s%s", on, bytes,
                 plural(bytes, "byte", "bytes"), blocks, plural(blocks, "block", "blocks"), off);
+        emit_place(out, f->stack);
         break;
     default:
         break;
@@ -167,14 +195,14 @@ static void emit_finding(FILE *out, const struct rp_finding *f, int many_runs,
         fprintf(out, "  this mark site marked %llu blocks still allocated: an intentional "
                      "leak that fires per call\n", (unsigned long long)f->marks);
     if (f->kind == RP_CYCLE) {
-        emit_cycle(out, f);
+        emit_cycle(out, f, o->full_stacks);
     } else if (f->kind == RP_INTENTIONAL || f->kind == RP_REPEATED_MARK) {
         fputs("  allocated at:\n", out);
-        emit_stack(out, f->stack, "    ");
+        emit_stack(out, f->stack, "    ", o->full_stacks);
         fputs("  marked at:\n", out);
-        emit_stack(out, f->mark_stack, "    ");
+        emit_stack(out, f->mark_stack, "    ", o->full_stacks);
     } else {
-        emit_stack(out, f->stack, "    ");
+        emit_stack(out, f->stack, "    ", o->full_stacks);
     }
     fputc('\n', out);
 }
@@ -275,7 +303,7 @@ void rp_emit_growth_text(FILE *out, const struct rp_db *db, const struct rp_grow
                 (unsigned long long)x->blocks_before, (unsigned long long)x->blocks_after);
         put_safe(out, src && src->function ? src->function : "an unknown function");
         fputs(", allocated at:\n", out);
-        emit_stack(out, x->stack, "    ");
+        emit_stack(out, x->stack, "    ", o->full_stacks);
     }
     if (g->n)
         fprintf(out, "\n%sGREW%s: %zu %s\n", o->color ? C_RED : "", o->color ? C_OFF : "",

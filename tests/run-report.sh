@@ -9,14 +9,14 @@ under "$leaks" "$PROGS/leaks" > /dev/null 2>&1
 out=$WORK/leaks.txt
 "$REPORT" --color never "$leaks" > "$out" 2> "$WORK/err"
 check_eq "leaks: exit status 1, nothing on stderr" "$?:$(cat "$WORK/err")" "1:"
-check_grep "leaks: the every-call site" "^Leak of 144 bytes in 3 blocks$" "$out"
+check_grep "leaks: the every-call site, located in the title" "^Leak of 144 bytes in 3 blocks, at leak_every_call .*leaks.c:[0-9]+$" "$out"
 check_grep "leaks: ... says it leaks on every call" \
     "^  leaked 3 of 3 allocations from this site: it leaks on every call$" "$out"
 check_grep "leaks: ... symbolized without frame pointers (function, file:line, module)" \
     "^    #0 0x[0-9a-f]+ in leak_every_call .*tests/programs/leaks.c:[0-9]+ \(leaks\)$" "$out"
 check_grep "leaks: ... called from main" "^    #1 0x[0-9a-f]+ in main .*leaks.c:[0-9]+ \(leaks\)$" "$out"
 check_grep "leaks: the some-calls site" "^  leaked 3 of 6 allocations from this site$" "$out"
-check_grep "leaks: the single leak" "^Leak of 1000 bytes in 1 block$" "$out"
+check_grep "leaks: the single leak" "^Leak of 1000 bytes in 1 block, at leak_once .*leaks.c:[0-9]+$" "$out"
 check_grep "leaks: the marked config, with its reason" \
     "^Intentional: 200 bytes in 1 block, 1 block marked \"config\"$" "$out"
 check_grep "leaks: the table marked through an interior pointer" \
@@ -60,7 +60,12 @@ if [ -n "${RUSTC:-}" ] && [ -x "$RUSTC" ]; then
     under "$WORK/rust.db" "$WORK/rust_leaks" > /dev/null
     "$REPORT" --color never "$WORK/rust.db" > "$WORK/rust.txt"
     check_grep "rust: demangled, no hash" " in rust_leaks::leak_buffer .*rust_leaks.rs:[0-9]+ " "$WORK/rust.txt"
-    check_grep "rust: inlined Box::new expanded" " in alloc::boxed::Box<T>::new " "$WORK/rust.txt"
+    check_grep "rust: a finding is located in the program, not in alloc" \
+        "^Leak of 640 bytes in 5 blocks, at rust_leaks::leak_buffer .*rust_leaks.rs:[0-9]+$" "$WORK/rust.txt"
+    check_grep "rust: the runtime's frames above the program's fold into one line" \
+        "^    #0\.\.#[0-9]+ [0-9]+ frames of the runtime, from alloc::alloc::alloc .*alloc.rs:[0-9]+ \(--full-stacks shows them\)$" "$WORK/rust.txt"
+    "$REPORT" --color never --full-stacks "$WORK/rust.db" > "$WORK/rust-full.txt"
+    check_grep "rust: --full-stacks shows them, inlined Box::new expanded" " in alloc::boxed::Box<T>::new " "$WORK/rust-full.txt"
     check_grep "rust: Box::leak in a loop" "^  leaked 5 of 5 allocations from this site: it leaks on every call$" "$WORK/rust.txt"
     check_grep "rust: the marked config owns its name" \
         "^Intentional: 68 bytes in 2 blocks, 1 block marked \"config for the whole run\"$" "$WORK/rust.txt"
@@ -76,7 +81,7 @@ under "$fork" "$PROGS/forker" > /dev/null
 "$REPORT" "$fork" > "$WORK/fork.txt"
 check_eq "fork: exit 1" "$?" 1
 check_grep "fork: three runs listed" "^leakaudit-report: .*fork.db: 3 runs$" "$WORK/fork.txt"
-check_grep "fork: findings name their run" "^Leak of 120 bytes in 3 blocks \(run [0-9]+\)$" "$WORK/fork.txt"
+check_grep "fork: findings name their run" "^Leak of 120 bytes in 3 blocks, at leak_n .*forker.c:[0-9]+ \(run [0-9]+\)$" "$WORK/fork.txt"
 child=$(q "$fork" "SELECT id FROM runs WHERE end_reason = '_exit'")
 "$REPORT" --run "$child" "$fork" > "$WORK/run.txt"
 check_grep "--run: only that run" "^leakaudit-report: .*: 1 run$" "$WORK/run.txt"

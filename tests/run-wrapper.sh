@@ -11,7 +11,7 @@ check_eq "-o: the run is in the database" "$(q "$db" 'SELECT exit_code, blocks F
 
 "$WRAPPER" --check -o "$db" -- "$PROGS/leaks" > "$WORK/check.out" 2>&1
 check_eq "--check: leaks and a program that succeeded: status 1" "$?" 1
-check_grep "--check: the report follows the program's output" "^Leak of 144 bytes in 3 blocks$" "$WORK/check.out"
+check_grep "--check: the report follows the program's output" "^Leak of 144 bytes in 3 blocks, at leak_every_call .*leaks.c:[0-9]+$" "$WORK/check.out"
 check_grep "--check: only this invocation's runs (not the earlier one)" "^leakaudit-report: .*: 1 run$" "$WORK/check.out"
 
 "$WRAPPER" --check -o "$db" -- "$PROGS/clean" > "$WORK/clean.out"

@@ -20,7 +20,7 @@ _leakaudit_report()
         COMPREPLY=($(compgen -W "--format --output --fail-on --suppressions
             --no-builtin-suppressions --list-suppressions --max-marks-per-site
             --baseline --run --session --merge --growth --color --progress
-            --verbose --help --version" -- "$cur"))
+            --verbose --full-stacks --help --version" -- "$cur"))
     else
         COMPREPLY=($(compgen -f -X '!*.db' -- "$cur") $(compgen -d -- "$cur"))
     fi
