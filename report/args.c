@@ -38,8 +38,10 @@ void rp_args_usage(FILE *out)
           "  --run ID                 report only run ID\n"
           "  --session LABEL          report only runs recorded with "
           "LEAKAUDIT_SESSION=LABEL\n"
-          "  --merge                  one finding per site across runs (always with\n"
+          "  --merge                  one finding per site across runs (the default\n"
+          "                           for every format but json, and for all with\n"
           "                           several databases)\n"
+          "  --per-run                one finding per site and run\n"
           "  --growth                 compare each process's first and last snapshot\n"
           "                           runs: the sites whose live blocks grew (exit 1)\n"
           "  --color WHEN             colour the text: auto (default), always, never\n"
@@ -90,7 +92,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
            O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE,
-           O_PROGRESS, O_FULL_STACKS };
+           O_PROGRESS, O_FULL_STACKS, O_PER_RUN };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -104,6 +106,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         { "color", required_argument, NULL, O_COLOR },
         { "growth", no_argument, NULL, O_GROWTH },
         { "merge", no_argument, NULL, O_MERGE },
+        { "per-run", no_argument, NULL, O_PER_RUN },
         { "progress", required_argument, NULL, O_PROGRESS },
         { "output", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
@@ -179,6 +182,9 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         case O_MERGE:
             a->merge = 1;
             break;
+        case O_PER_RUN:
+            a->per_run = 1;
+            break;
         case O_PROGRESS:
             if ((a->progress = parse_when(optarg)) == WHEN_BAD)
                 return bad_usage("--progress wants auto, always or never, not '%s'", optarg);
@@ -205,7 +211,8 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
     if (a->npaths > 1 && a->filter.run >= 0)
         return bad_usage("--run %s names a run of one database: give only that database",
                          argv[optind]);
-    a->merge |= a->npaths > 1;
+    if (a->merge && a->per_run)
+        return bad_usage("%s: --merge and --per-run ask for opposites", "--per-run");
     if (a->growth && a->format != FMT_TEXT && a->format != FMT_JSON)
         return bad_usage("--growth reports as text or json, not '%s'",
                          rp_format_names[a->format]);

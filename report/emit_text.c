@@ -3,6 +3,7 @@
  * (paths, names, reasons, arguments) is printed with control characters
  * escaped, so a hostile symbol cannot drive the terminal.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
@@ -94,6 +95,50 @@ static void emit_run(FILE *out, const struct rp_db *db, const struct rp_run *r)
         put_safe(out, r->unaudited);
         fputs("; nothing of it was seen]", out);
     }
+    fputc('\n', out);
+}
+
+/* How the runs ended, and of how many programs: "  12 programs; 940
+ * runs: 930 exit 0, 8 exit 1, 2 signal 11". */
+static void emit_totals_of_runs(FILE *out, const struct rp_db *db)
+{
+    struct end { const char *how; int code; size_t n; } ends[16];
+    size_t nends = 0, programs = 0, other = 0;
+
+    if (db->nruns < 2)
+        return;
+    for (size_t i = 0; i < db->nruns; i++) {
+        const struct rp_run *r = &db->runs[i];
+        const char *how = r->has_signal ? "signal" : r->has_exit_code
+                          ? (strcmp(r->end_reason, "_exit") == 0 ? "_exit" : "exit") : r->end_reason;
+        int code = r->has_signal ? r->signal : r->has_exit_code ? r->exit_code : 0;
+        size_t k = 0;
+        while (k < nends && (strcmp(ends[k].how, how) != 0 || ends[k].code != code))
+            k++;
+        if (k == nends && nends < sizeof ends / sizeof *ends)
+            ends[nends++] = (struct end){ how, code, 0 };
+        if (k < nends)
+            ends[k].n++;
+        else
+            other++;
+        /* A program is counted once, at its first run. */
+        const char *exe = r->exe ? r->exe : r->argc ? r->argv[0] : "";
+        size_t j = 0;
+        while (j < i && strcmp(db->runs[j].exe ? db->runs[j].exe
+                               : db->runs[j].argc ? db->runs[j].argv[0] : "", exe) != 0)
+            j++;
+        programs += j == i;
+    }
+    fprintf(out, "  %zu %s; the runs ended:", programs, plural(programs, "program", "programs"));
+    for (size_t k = 0; k < nends; k++) {
+        fprintf(out, "%s %zu ", k ? "," : "", ends[k].n);
+        put_safe(out, ends[k].how);
+        if (strcmp(ends[k].how, "exit") == 0 || strcmp(ends[k].how, "_exit") == 0 ||
+            strcmp(ends[k].how, "signal") == 0)
+            fprintf(out, " %d", ends[k].code);
+    }
+    if (other)
+        fprintf(out, ", %zu otherwise", other);
     fputc('\n', out);
 }
 
@@ -231,8 +276,30 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
         fprintf(out, " (and %zu snapshot %s, which --growth compares)", db->hidden_snapshots,
                 plural(db->hidden_snapshots, "run", "runs"));
     fputc('\n', out);
-    for (size_t i = 0; i < db->nruns; i++)
-        emit_run(out, db, &db->runs[i]);
+    emit_totals_of_runs(out, db);
+    /* The runs to look at: those with a failing finding, or that could
+     * not be audited or recorded whole; every one with --verbose. */
+    unsigned char *listed = rp_xcalloc(db->nruns + 1, 1);
+    size_t nlisted = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const struct rp_finding *x = &f->v[i];
+        if (!x->fails)
+            continue;
+        if (x->nruns == 0 && x->run)
+            listed[x->run - db->runs] = 1;
+        for (size_t k = 0; k < x->nruns; k++)
+            listed[x->runs[k] - db->runs] = 1;
+    }
+    for (size_t i = 0; i < db->nruns; i++) {
+        if (o->verbose || listed[i] || db->runs[i].unaudited || !db->runs[i].complete) {
+            emit_run(out, db, &db->runs[i]);
+            nlisted++;
+        }
+    }
+    if (nlisted < db->nruns)
+        fprintf(out, "(%zu of %zu runs listed: those with failing findings; --verbose "
+                "lists all)\n", nlisted, db->nruns);
+    free(listed);
     fputs(o->color ? "\n" C_BOLD "SUMMARY" C_OFF "\n" : "\nSUMMARY\n", out);
     for (int k = 0; k < RP_KINDS; k++)
         emit_totals(out, rp_kind_name(k), &sum->kind[k], "");

@@ -169,7 +169,10 @@ static int report_findings(const struct rp_args *a, struct report *r)
     }
     find_all(&r->db, &a->analysis, r->sym, &r->f);
     rp_progress_end(&progress);
-    if (a->merge)
+    /* One finding per site across runs: asked for, or with several
+     * databases, or for every format but JSON (which stays per run). */
+    if (a->merge || (!a->per_run && (a->npaths > 1 ||
+                                     (r->db.nruns > 1 && a->format != FMT_JSON))))
         rp_findings_merge(&r->f);
     rp_policy_apply(&r->f, &r->policy, &sum);
     rp_policy_runs(&r->db, &r->policy, &sum);

@@ -81,7 +81,25 @@ under "$fork" "$PROGS/forker" > /dev/null
 "$REPORT" "$fork" > "$WORK/fork.txt"
 check_eq "fork: exit 1" "$?" 1
 check_grep "fork: three runs listed" "^leakaudit-report: .*fork.db: 3 runs$" "$WORK/fork.txt"
-check_grep "fork: findings name their run" "^Leak of 120 bytes in 3 blocks, at leak_n .*forker.c:[0-9]+ \(run [0-9]+\)$" "$WORK/fork.txt"
+check_grep "fork: one finding per site across the runs, with how many" \
+    "^Leak of 200 bytes in 7 blocks, at leak_n .*forker.c:[0-9]+ \(in 3 runs\)$" "$WORK/fork.txt"
+check_grep "fork: the runs' totals: programs and how they ended" \
+    "^  1 program; the runs ended: 2 exit 0, 1 _exit 7$" "$WORK/fork.txt"
+"$REPORT" --per-run "$fork" > "$WORK/fork-per-run.txt"
+check_grep "--per-run: findings name their run" \
+    "^Leak of 120 bytes in 3 blocks, at leak_n .*forker.c:[0-9]+ \(run [0-9]+\)$" "$WORK/fork-per-run.txt"
+"$REPORT" --merge --per-run "$fork" > /dev/null 2> "$WORK/e"
+check_eq "--merge with --per-run: status 2, one line" "$?:$(wc -l < "$WORK/e")" "2:1"
+# Only the runs with failing findings are listed (--verbose lists all).
+under "$WORK/tree.db" sh -c "'$PROGS/clean'; '$PROGS/clean'; '$PROGS/leaks' 2> /dev/null; exit 0" > /dev/null
+"$REPORT" "$WORK/tree.db" > "$WORK/tree.txt"
+check_eq "a tree of 4 runs: only the one with failing findings is listed, and a line says so" \
+    "$(grep -c '^run [0-9]*: ' "$WORK/tree.txt"):$(grep -c '^run [0-9]*: pid [0-9]* .*/leaks (exit 0)$' "$WORK/tree.txt"):$(grep -c '^(1 of 4 runs listed: those with failing findings; --verbose lists all)$' "$WORK/tree.txt")" "1:1:1"
+"$REPORT" --verbose "$WORK/tree.db" > "$WORK/tree-v.txt"
+check_eq "... --verbose lists all 4" "$(grep -c '^run [0-9]*: ' "$WORK/tree-v.txt")" 4
+report_json tree "$WORK/tree.db"
+check_eq "... JSON stays per run: the runs, and a finding per run" \
+    "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["runs"]), all("runs" not in f for f in d["findings"]))' "$WORK/tree.json")" "4 True"
 child=$(q "$fork" "SELECT id FROM runs WHERE end_reason = '_exit'")
 "$REPORT" --run "$child" "$fork" > "$WORK/run.txt"
 check_grep "--run: only that run" "^leakaudit-report: .*: 1 run$" "$WORK/run.txt"

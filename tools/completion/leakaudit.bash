@@ -19,7 +19,7 @@ _leakaudit_report()
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "--format --output --fail-on --suppressions
             --no-builtin-suppressions --list-suppressions --max-marks-per-site
-            --baseline --run --session --merge --growth --color --progress
+            --baseline --run --session --merge --per-run --growth --color --progress
             --verbose --full-stacks --help --version" -- "$cur"))
     else
         COMPREPLY=($(compgen -f -X '!*.db' -- "$cur") $(compgen -d -- "$cur"))
