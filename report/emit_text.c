@@ -98,6 +98,11 @@ static void emit_run(FILE *out, const struct rp_db *db, const struct rp_run *r)
     fputc('\n', out);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* How the runs ended, and of how many programs: "  12 programs; 940
  * runs: 930 exit 0, 8 exit 1, 2 signal 11". */
 static void emit_totals_of_runs(FILE *out, const struct rp_db *db)
@@ -107,6 +112,7 @@ static void emit_totals_of_runs(FILE *out, const struct rp_db *db)
 
     if (db->nruns < 2)
         return;
+    const char **exes = rp_xcalloc(db->nruns, sizeof *exes);
     for (size_t i = 0; i < db->nruns; i++) {
         const struct rp_run *r = &db->runs[i];
         const char *how = r->has_signal ? "signal" : r->has_exit_code
@@ -121,14 +127,13 @@ static void emit_totals_of_runs(FILE *out, const struct rp_db *db)
             ends[k].n++;
         else
             other++;
-        /* A program is counted once, at its first run. */
-        const char *exe = r->exe ? r->exe : r->argc ? r->argv[0] : "";
-        size_t j = 0;
-        while (j < i && strcmp(db->runs[j].exe ? db->runs[j].exe
-                               : db->runs[j].argc ? db->runs[j].argv[0] : "", exe) != 0)
-            j++;
-        programs += j == i;
+        exes[i] = r->exe ? r->exe : r->argc ? r->argv[0] : "";
     }
+    /* Programs: distinct executables, counted in sorted order. */
+    qsort(exes, db->nruns, sizeof *exes, str_cmp);
+    for (size_t i = 0; i < db->nruns; i++)
+        programs += i == 0 || strcmp(exes[i], exes[i - 1]) != 0;
+    free(exes);
     fprintf(out, "  %zu %s; the runs ended:", programs, plural(programs, "program", "programs"));
     for (size_t k = 0; k < nends; k++) {
         fprintf(out, "%s %zu ", k ? "," : "", ends[k].n);
