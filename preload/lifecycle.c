@@ -34,6 +34,15 @@ static int exit_callers;    /* threads that called it */
 
 /* ---- threads ------------------------------------------------------------ */
 
+/* Gives back a start made by la_thread_start_new. */
+static void la_thread_start_free(struct th_start *s)
+{
+    if (threads_start_owns(s))
+        threads_start_release(s);
+    else
+        own_free(s);
+}
+
 /* The new thread registers its stack, then gives its start back: from
  * then on its argument is kept in this frame for the thread's whole life,
  * a root, as glibc keeps it in the thread's descriptor without the shim
@@ -44,10 +53,7 @@ static void *la_thread_main(void *p)
 
     t_guard++;
     threads_enter();
-    if (threads_start_owns(p))
-        threads_start_release(p);
-    else
-        own_free(p);
+    la_thread_start_free(p);
     t_guard--;
     void *rc = s.fn(s.arg);
     __asm__ volatile("" ::: "memory"); /* no tail call: this frame stays */
@@ -85,10 +91,7 @@ int la_pthread_create(void *thread, const void *attr, void *(*fn)(void *),
     int rc = la_real.pthread_create(thread, attr, la_thread_main, s);
     if (rc != 0) {
         t_guard++;
-        if (threads_start_owns(s))
-            threads_start_release(s);
-        else
-            own_free(s);
+        la_thread_start_free(s);
         t_guard--;
     }
     return rc;

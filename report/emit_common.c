@@ -61,16 +61,26 @@ size_t rp_runtime_frames(const struct rp_stack *st)
     return 0;
 }
 
+/* Frame F's name: its function, or MODULE+0xOFFSET without symbols, or
+ * "??" without a module either. */
+static void frame_name(const struct rp_frame *f, char *text, size_t cap)
+{
+    if (f->function)
+        snprintf(text, cap, "%s", f->function);
+    else if (f->module)
+        snprintf(text, cap, "%s+0x%llx", base_name(f->module), (unsigned long long)f->offset);
+    else
+        snprintf(text, cap, "??");
+}
+
 void rp_frame_place(const struct rp_frame *f, char *text, size_t cap)
 {
     if (f->function && f->file && f->line > 0)
         snprintf(text, cap, "%s %s:%d", f->function, f->file, f->line);
     else if (f->function && f->file)
         snprintf(text, cap, "%s %s", f->function, f->file);
-    else if (f->function)
-        snprintf(text, cap, "%s", f->function);
-    else if (f->module)
-        snprintf(text, cap, "%s+0x%llx", base_name(f->module), (unsigned long long)f->offset);
+    else if (f->function || f->module)
+        frame_name(f, text, cap);
     else
         snprintf(text, cap, "0x%llx", (unsigned long long)f->pc);
 }
@@ -137,14 +147,11 @@ void rp_emit_frames(FILE *out, const struct rp_stack *st, size_t first, const ch
         fprintf(out, "%s#%zu 0x%llx in ", indent, i, (unsigned long long)f->pc);
         if (f->function) {
             put(out, f->function);
-        } else if (f->module) {
-            /* Placeable all the same: symbolize it later with the offset. */
-            char off[32];
-            put(out, base_name(f->module));
-            snprintf(off, sizeof off, "+0x%llx", (unsigned long long)f->offset);
-            put(out, off);
         } else {
-            put(out, "??");
+            /* Placeable all the same: symbolize it later with the offset. */
+            char name[4200];
+            frame_name(f, name, sizeof name);
+            put(out, name);
         }
         if (f->file) {
             fputc(' ', out);
