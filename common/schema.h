@@ -8,7 +8,10 @@
 #ifndef LA_SCHEMA_H
 #define LA_SCHEMA_H
 
-#define LA_SCHEMA_VERSION 3
+#define LA_SCHEMA_VERSION 4
+/* The oldest version the report still reads: 3 has no reachable or
+ * not_audited table (its reachable blocks are all rows of blocks). */
+#define LA_SCHEMA_OLDEST 3
 
 /* blocks.class: what the exit-time scan found a block to be (README,
  * "Classes and findings").  Every stored block has one of these. */
@@ -58,6 +61,13 @@
     "  stack INTEGER NOT NULL, thread INTEGER NOT NULL, seq INTEGER NOT NULL," \
     "  mark INTEGER, class INTEGER NOT NULL, owner INTEGER," \
     "  PRIMARY KEY(run, address)) WITHOUT ROWID;" \
+    "CREATE TABLE IF NOT EXISTS reachable(" \
+    "  run INTEGER NOT NULL, stack INTEGER NOT NULL," \
+    "  blocks INTEGER NOT NULL, bytes INTEGER NOT NULL, first_seq INTEGER NOT NULL," \
+    "  PRIMARY KEY(run, stack)) WITHOUT ROWID;" \
+    "CREATE TABLE IF NOT EXISTS not_audited(" \
+    "  session TEXT NOT NULL, exe TEXT NOT NULL, processes INTEGER NOT NULL," \
+    "  PRIMARY KEY(session, exe)) WITHOUT ROWID;" \
     "CREATE TABLE IF NOT EXISTS edges(" \
     "  run INTEGER NOT NULL, src INTEGER NOT NULL, offset INTEGER NOT NULL," \
     "  dst INTEGER NOT NULL," \
@@ -75,7 +85,10 @@
     "         count(*) AS blocks, sum(b.size) AS bytes," \
     "         s.allocs AS site_allocs, s.frees AS site_frees" \
     "  FROM blocks b LEFT JOIN stacks s ON s.run = b.run AND s.id = b.stack" \
-    "  GROUP BY b.run, b.stack, b.class;" \
+    "  GROUP BY b.run, b.stack, b.class" \
+    "  UNION ALL SELECT r.run, r.stack, 'reachable', r.blocks, r.bytes," \
+    "         s.allocs, s.frees" \
+    "  FROM reachable r LEFT JOIN stacks s ON s.run = r.run AND s.id = r.stack;" \
     "CREATE VIEW IF NOT EXISTS frame_locations AS" \
     "  SELECT f.run AS run, f.stack AS stack, f.level AS level," \
     "         printf('0x%x', f.pc) AS pc, m.path AS module," \

@@ -107,6 +107,7 @@ int run_write(const char *reason, int sig, int s, long ppid,
         .stack_hits = sc_hits(), .stack_unwinds = sc_unwinds(),
         .stack_mismatches = sc_mismatches(),
         .unaudited = la_unaudited[0] ? la_unaudited : NULL,
+        .keep_reachable = (int)la_opt.keep_reachable,
     };
     setjmp(regs);
     struct la_scan_opts so = {

@@ -25,13 +25,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
+#include "libs.h"
 #include "pages.h"
 #include "stackcache.h"
 #include "stackdepot.h"
@@ -81,7 +80,7 @@ static pthread_mutex_t sc_list_lock = PTHREAD_MUTEX_INITIALIZER;
  * SP (usually "[stack]"; under Valgrind an anonymous one).  Read with plain
  * system calls: this may run inside a malloc called with libc's locks held
  * (pthread_getattr_np itself reads the maps through fopen). */
-static void sc_main_stack(uintptr_t sp)
+static void sc_main_stack_from_maps(uintptr_t sp)
 {
     char buf[4096], line[512];
     size_t len = 0;
@@ -119,6 +118,31 @@ static void sc_main_stack(uintptr_t sp)
     close(fd);
 }
 
+/*
+ * The same without reading /proc/self/maps, which costs a short process
+ * more than its whole capture: the kernel puts the executable's name
+ * (AT_EXECFN) and a null word last on the main stack, so the stack ends at
+ * the page after them.  The maps are read where that does not hold.
+ */
+static void sc_main_stack(uintptr_t sp)
+{
+    const char *fn = (const char *)getauxval(AT_EXECFN);
+    struct rlimit rl;
+    size_t room = 8ul << 20;
+
+    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        room = rl.rlim_cur;
+    if (fn) {
+        uintptr_t hi = ((uintptr_t)fn + strlen(fn) + 1 + sizeof(void *) + 4095) & ~(uintptr_t)4095;
+        if (sp < hi && hi - sp < room) {
+            sc_main_hi = hi;
+            sc_main_lo = hi - room;
+            return;
+        }
+    }
+    sc_main_stack_from_maps(sp);
+}
+
 void sc_set_thread_stack(uintptr_t lo, uintptr_t hi)
 {
     t_stack_lo = lo;
@@ -143,7 +167,7 @@ void sc_init(long depth, int verify, uintptr_t self_lo, uintptr_t self_hi)
     sc_line_size = (sizeof(struct sc_line) + sc_max_slots * 2 * sizeof(uintptr_t) + 63) & ~(size_t)63;
     /* Per-thread caching in libunwind (no signal masking per step) where it
      * is built with it; Debian's is not, and falls back to its global cache. */
-    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    la_unw.set_caching_policy(*la_unw.local_addr_space, UNW_CACHE_PER_THREAD);
 }
 
 static int sc_in_shim(uintptr_t pc)
@@ -155,7 +179,7 @@ static int sc_in_shim(uintptr_t pc)
 static uint32_t sc_unwind_pcs(uintptr_t *pcs, uint32_t *n)
 {
     uintptr_t raw[SD_MAX_DEPTH + SC_SLACK];
-    int got = unw_backtrace((void **)raw, (int)sc_depth + SC_SLACK);
+    int got = la_unw.backtrace((void **)raw, (int)sc_depth + SC_SLACK);
     uint32_t k = 0;
 
     for (int i = 0; i < got && k < sc_depth; i++)
@@ -323,11 +347,11 @@ static uint32_t sc_learn(struct sc_cache *c, struct sc_line *l, uintptr_t ra,
     *ok = 0;
     sc_flush_line(l);
     l->ra = 0;
-    if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0)
+    if (la_unw.getcontext(&uc) != 0 || la_unw.init_local(&cur, &uc) != 0)
         return SD_NONE;
     do {
         unw_word_t ip, sp;
-        if (unw_get_reg(&cur, UNW_REG_IP, &ip) != 0 || unw_get_reg(&cur, UNW_REG_SP, &sp) != 0)
+        if (la_unw.get_reg(&cur, UNW_REG_IP, &ip) != 0 || la_unw.get_reg(&cur, UNW_REG_SP, &sp) != 0)
             return SD_NONE;
         if (!found) {
             if (ip != ra || sp != cfa)
@@ -345,7 +369,7 @@ static uint32_t sc_learn(struct sc_cache *c, struct sc_line *l, uintptr_t ra,
         }
         if (!sc_in_shim(ip))
             pcs[kept++] = ip;
-    } while (kept < sc_depth && unw_step(&cur) > 0);
+    } while (kept < sc_depth && la_unw.step(&cur) > 0);
     if (!found)
         return SD_NONE;
     l->ra = ra;

@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "guard.h"
+#include "libs.h"
+#include "select.h"
 #include "real.h"
 #include "snapshot.h"
 #include "stackcache.h"
@@ -101,10 +103,37 @@ static void la_set_output(void)
     }
 }
 
+/*
+ * Whether this process is to be audited (select.h), noted in the
+ * wrapper's list (LEAKAUDIT_PROCESS_LOG) either way.
+ */
+static int la_selected(void)
+{
+    char exe[PATH_MAX], project[PATH_MAX];
+    struct la_options o = la_opt;
+    ssize_t n;
+
+    if (!o.project[0] && !o.include[0] && !o.skip[0] && !o.process_log[0])
+        return 1;
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        /* No /proc: the choice cannot be made; audit. */
+        select_note(o.process_log, '+', "?");
+        return 1;
+    }
+    exe[n] = '\0';
+    if (o.project[0] && realpath(o.project, project))
+        o.project = project;
+    int yes = select_audited(&o, exe);
+    select_note(o.process_log, yes ? '+' : '-', exe);
+    return yes;
+}
+
 /* (state.h) */
 LA_NOINLINE int la_start(void)
 {
     int expect = ST_UNSTARTED;
+    char err[240];
 
     if (!__atomic_compare_exchange_n(&la_state, &expect, ST_STARTING, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -112,6 +141,20 @@ LA_NOINLINE int la_start(void)
     t_guard = 1;
     real_resolve();
     la_options_parse(&la_opt, secure_getenv);
+    /* setuid/setgid: read no path from the environment, write nothing;
+     * a process not audited: nothing either.  Neither loads libunwind or
+     * SQLite. */
+    if (getauxval(AT_SECURE) || !la_selected()) {
+        t_guard = 0;
+        la_set_state(ST_STOPPED);
+        return 0;
+    }
+    if (libs_load(err, sizeof err) != 0) {
+        la_warn("%s: nothing of this process is recorded", err);
+        t_guard = 0;
+        la_set_state(ST_STOPPED);
+        return 0;
+    }
     la_find_own_text();
     sc_init(la_opt.depth, (int)la_opt.verify_stacks, la_text_lo, la_text_hi);
     la_set_output();
@@ -124,11 +167,6 @@ LA_NOINLINE int la_start(void)
         la_root_ino = root.st_ino;
     }
     t_guard = 0;
-    if (getauxval(AT_SECURE)) {
-        /* setuid/setgid: read no path from the environment, write nothing. */
-        la_set_state(ST_STOPPED);
-        return 0;
-    }
     la_set_state(ST_RECORDING);
     return 1;
 }

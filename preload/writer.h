@@ -28,6 +28,8 @@ struct la_run_record {
     uint64_t first_seq;          /* blocks older than this were inherited */
     double scan_seconds;         /* copying the table and scanning, before writing */
     uint64_t stack_hits, stack_unwinds, stack_mismatches; /* stackcache.h */
+    int keep_reachable;          /* 1: reachable blocks one row each, as lost
+                                    ones; 0: counted per site (reachable) */
     const char *unaudited;       /* why the program's blocks could not be
                                     seen (its malloc is not libc's), or NULL */
 };

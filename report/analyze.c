@@ -144,7 +144,7 @@ static void group_reachable(struct rp_run *run, struct rp_findings *out)
         f->first_seq = UINT64_MAX;
         for (j = i; j < n && items[j].key == items[i].key; j++) {
             const struct rp_block *b = &run->blocks[items[j].block];
-            f->blocks++;
+            f->blocks += rp_block_count(b);
             f->bytes += b->size;
             if (b->seq < f->first_seq)
                 f->first_seq = b->seq;

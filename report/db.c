@@ -21,6 +21,7 @@
 
 struct rd {
     sqlite3 *db;
+    int version; /* the schema's */
     const char *path;
     char *err;
     size_t errlen;
@@ -100,9 +101,10 @@ static int rd_check(struct rd *r)
     if (version < 0)
         return rd_fail(r, "%s: not a leakaudit database (no schema version)",
                        r->path);
-    if (version != LA_SCHEMA_VERSION)
-        return rd_fail(r, "%s: schema version %d, this report reads version %d",
-                       r->path, version, LA_SCHEMA_VERSION);
+    if (version < LA_SCHEMA_OLDEST || version > LA_SCHEMA_VERSION)
+        return rd_fail(r, "%s: schema version %d, this report reads versions %d to %d",
+                       r->path, version, LA_SCHEMA_OLDEST, LA_SCHEMA_VERSION);
+    r->version = version;
     return 0;
 }
 
@@ -266,6 +268,7 @@ static void row_block(sqlite3_stmt *st, void *p)
         r->blocks = rp_xrealloc(r->blocks, g->cap, sizeof *r->blocks);
     }
     b = &r->blocks[r->nblocks++];
+    b->count = 1;
     b->addr = (uint64_t)sqlite3_column_int64(st, 0);
     b->size = (uint64_t)sqlite3_column_int64(st, 1);
     b->stack = sqlite3_column_int64(st, 2);
@@ -277,6 +280,27 @@ static void row_block(sqlite3_stmt *st, void *p)
     /* The owner's address, made an index once all blocks are in. */
     b->owner = sqlite3_column_type(st, 7) == SQLITE_NULL
                    ? -1 : sqlite3_column_int64(st, 7);
+}
+
+/* A site's reachable blocks, as one entry (model.h). */
+static void row_reachable(sqlite3_stmt *st, void *p)
+{
+    struct grow *g = p;
+    struct rp_run *r = g->run;
+    struct rp_block *b;
+
+    if (r->nblocks == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 256;
+        r->blocks = rp_xrealloc(r->blocks, g->cap, sizeof *r->blocks);
+    }
+    b = &r->blocks[r->nblocks++];
+    *b = (struct rp_block){
+        .addr = 0, .stack = sqlite3_column_int64(st, 0),
+        .count = (uint64_t)sqlite3_column_int64(st, 1),
+        .size = (uint64_t)sqlite3_column_int64(st, 2),
+        .seq = (uint64_t)sqlite3_column_int64(st, 3),
+        .thread = -1, .mark = -1, .cls = LA_CLASS_REACHABLE, .owner = -1,
+    };
 }
 
 static void row_edge(sqlite3_stmt *st, void *p)
@@ -325,6 +349,9 @@ static int rd_run_tables(struct rd *r, struct rp_run *run)
     if (rd_query(r, "SELECT stack, level, pc, module FROM frames"
                     " WHERE run = ?1 ORDER BY stack, level",
                  run->id, row_frame, &fc) != 0 ||
+        (r->version >= 4 &&
+         rd_query(r, "SELECT stack, blocks, bytes, first_seq FROM reachable"
+                     " WHERE run = ?1 ORDER BY stack", run->id, row_reachable, &gb) != 0) ||
         rd_query(r, "SELECT address, size, stack, thread, seq, mark, class, owner"
                     " FROM blocks WHERE run = ?1 ORDER BY address",
                  run->id, row_block, &gb) != 0 ||

@@ -20,7 +20,7 @@ static struct count *count_sites(const struct rp_run *run)
     for (size_t i = 0; i < run->nblocks; i++) {
         const struct rp_stack *st = rp_run_stack(run, run->blocks[i].stack);
         if (st) {
-            c[st - run->stacks].blocks++;
+            c[st - run->stacks].blocks += rp_block_count(&run->blocks[i]);
             c[st - run->stacks].bytes += run->blocks[i].size;
         }
     }

@@ -39,14 +39,27 @@ struct rp_stack {
     size_t nframes;
 };
 
+/*
+ * A block still allocated at exit; or, where the database counts reachable
+ * blocks per site (schema 4), one site's reachable blocks together: COUNT
+ * of them, SIZE their bytes, SEQ the oldest's, ADDR 0 (such entries sort
+ * first and are never looked up by address).
+ */
 struct rp_block {
     uint64_t addr, size, seq;
+    uint64_t count; /* blocks this entry stands for: a site's; 0 or 1: one */
     int64_t stack;
     int64_t thread;
     int64_t mark;  /* mark id, or -1 */
     int cls;       /* LA_CLASS_* (schema.h) */
     int64_t owner; /* intentional: index of the marked block that owns it, or -1 */
 };
+
+/* How many blocks B stands for. */
+static inline uint64_t rp_block_count(const struct rp_block *b)
+{
+    return b->count ? b->count : 1;
+}
 
 /* A pointer from one lost block to another (indexes into blocks). */
 struct rp_edge {

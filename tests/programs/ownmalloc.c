@@ -13,7 +13,9 @@
 static char arena[64 << 20] __attribute__((aligned(16)));
 static size_t used;
 
-void *malloc(size_t n)
+/* Not malloc itself in calloc: gcc would make its malloc + memset a call
+ * to calloc, that is to itself (and the loader calls calloc). */
+static __attribute__((noinline)) void *take(size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (n > sizeof arena - used)
@@ -21,6 +23,11 @@ void *malloc(size_t n)
     void *p = arena + used;
     used += n;
     return p;
+}
+
+void *malloc(size_t n)
+{
+    return take(n);
 }
 
 void free(void *p)
@@ -32,7 +39,7 @@ void *calloc(size_t n, size_t m)
 {
     if (m && n > (size_t)-1 / m)
         return NULL;
-    void *p = malloc(n * m);
+    void *p = take(n * m);
     if (p)
         memset(p, 0, n * m);
     return p;

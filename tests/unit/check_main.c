@@ -3,6 +3,9 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include <stdio.h>
+
+#include "libs.h"
 #include "real.h"
 
 Suite *livetable_suite(void);
@@ -29,6 +32,12 @@ int main(void)
     /* The shim's own allocations (own.h) go to libc's allocator, as in a
      * started shim; the core's tests start it themselves. */
     real_resolve();
+    /* libunwind and SQLite, which a started shim opens (libs.h). */
+    char err[240];
+    if (libs_load(err, sizeof err) != 0) {
+        fprintf(stderr, "check_unit: %s\n", err);
+        return 1;
+    }
     srunner_add_suite(sr, stackdepot_suite());
     srunner_add_suite(sr, options_suite());
     srunner_add_suite(sr, schema_suite());
