@@ -50,6 +50,8 @@ void rp_args_usage(FILE *out)
           "  -v, --verbose            text: show reachable sites too\n"
           "  --full-stacks            text: every frame (by default, the runtime's\n"
           "                           frames above the program's fold into a line)\n"
+          "  --note-processes FILE    (for leakaudit) count the processes that FILE\n"
+          "                           lists as not audited into DB for --session\n"
           "  -h, --help               this help\n"
           "  -V, --version            the version\n"
           "\n"
@@ -92,7 +94,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
            O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE,
-           O_PROGRESS, O_FULL_STACKS, O_PER_RUN };
+           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -111,6 +113,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         { "output", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
         { "full-stacks", no_argument, NULL, O_FULL_STACKS },
+        { "note-processes", required_argument, NULL, O_NOTE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -195,6 +198,10 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         case O_FULL_STACKS:
             a->emit.full_stacks = 1;
             break;
+        case O_NOTE:
+            a->action = RP_ARGS_NOTE;
+            a->note = optarg;
+            break;
         case 'h':
             a->action = RP_ARGS_HELP;
             return 0;
@@ -213,6 +220,8 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
                          argv[optind]);
     if (a->merge && a->per_run)
         return bad_usage("%s: --merge and --per-run ask for opposites", "--per-run");
+    if (a->action == RP_ARGS_NOTE && (a->npaths != 1 || !a->filter.session))
+        return bad_usage("--note-processes %s wants --session and one database", a->note);
     if (a->growth && a->format != FMT_TEXT && a->format != FMT_JSON)
         return bad_usage("--growth reports as text or json, not '%s'",
                          rp_format_names[a->format]);

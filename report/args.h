@@ -16,7 +16,7 @@
 enum rp_format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_FOLDED, FMT_JUNIT, FMT_HTML, FMT_N };
 extern const char *const rp_format_names[FMT_N];
 
-enum rp_action { RP_ARGS_REPORT, RP_ARGS_HELP, RP_ARGS_VERSION };
+enum rp_action { RP_ARGS_REPORT, RP_ARGS_HELP, RP_ARGS_VERSION, RP_ARGS_NOTE };
 
 struct rp_args {
     enum rp_action action;
@@ -35,6 +35,7 @@ struct rp_args {
     int merge, per_run, growth; /* --merge, --per-run: as asked (main.c decides) */
     struct rp_emit_opts emit;      /* color: -1 for auto */
     int progress;                  /* --progress: -1 auto, 1, 0 */
+    const char *note;              /* --note-processes FILE (action NOTE) */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -333,6 +334,13 @@ static void row_mark(sqlite3_stmt *st, void *p)
     m->stack = sqlite3_column_int64(st, 3);
 }
 
+static void row_not_audited(sqlite3_stmt *st, void *p)
+{
+    const char *exe = (const char *)sqlite3_column_text(st, 0);
+
+    rp_db_add_not_audited(p, exe ? exe : "", (uint64_t)sqlite3_column_int64(st, 1));
+}
+
 static int rd_run_tables(struct rd *r, struct rp_run *run)
 {
     struct grow gs = { .run = run }, gb = { .run = run };
@@ -429,6 +437,16 @@ int rp_db_read(const char *path, const struct rp_filter *filter,
     for (size_t i = 0; i < out->nruns; i++)
         if (rd_run_tables(&r, &out->runs[i]) != 0)
             goto out;
+    if (r.version >= 4 && filter->run < 0) {
+        if (rd_prepare(&r, "SELECT exe, sum(processes) FROM not_audited"
+                           " WHERE ?1 IS NULL OR session = ?1 GROUP BY exe", &st) != 0)
+            goto out;
+        if (filter->session)
+            sqlite3_bind_text(st, 1, filter->session, -1, SQLITE_STATIC);
+        if (rd_rows(&r, st, row_not_audited, out) != 0)
+            goto out;
+        rp_db_sort_not_audited(out);
+    }
     out->path = rp_xstrdup(path);
     out->paths = rp_xmalloc(sizeof *out->paths);
     out->paths[0] = rp_xstrdup(path);
@@ -438,5 +456,70 @@ out:
     sqlite3_close(r.db);
     if (ret != 0)
         rp_db_free(out);
+    return ret;
+}
+
+int rp_db_note_processes(const char *path, const char *session, const char *list,
+                         char *err, size_t errlen)
+{
+    struct rd r = { .path = path, .err = err, .errlen = errlen };
+    struct rp_db counts = { 0 };
+    char line[4096 + 2];
+    sqlite3_stmt *st = NULL;
+    FILE *f = fopen(list, "r");
+    int ret = -1;
+
+    if (!f)
+        return rd_fail(&r, "%s: %s", list, strerror(errno));
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strcspn(line, "\n");
+        line[n] = '\0';
+        if (line[0] == '-' && line[1])
+            rp_db_add_not_audited(&counts, line + 1, 1);
+    }
+    fclose(f);
+    /* No database: no process wrote a run, so there is nothing to add to. */
+    if (counts.nnot_audited == 0 || access(path, F_OK) != 0) {
+        rp_db_free(&counts);
+        return 0;
+    }
+    if (sqlite3_open_v2(path, &r.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        rd_fail(&r, "%s: cannot open: %s", path, r.db ? sqlite3_errmsg(r.db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(r.db, 30000);
+    if (rd_check(&r) != 0)
+        goto out;
+    if (r.version < 4) {
+        rd_fail(&r, "%s: schema version %d has no table of processes not audited", path,
+                r.version);
+        goto out;
+    }
+    if (sqlite3_exec(r.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+        rd_prepare(&r, "INSERT INTO not_audited(session, exe, processes) VALUES (?1, ?2, ?3)"
+                       " ON CONFLICT(session, exe) DO UPDATE"
+                       " SET processes = processes + excluded.processes", &st) != 0) {
+        rd_fail(&r, "%s: %s", path, sqlite3_errmsg(r.db));
+        goto out;
+    }
+    for (size_t i = 0; i < counts.nnot_audited; i++) {
+        sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, counts.not_audited[i].exe, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)counts.not_audited[i].processes);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rd_fail(&r, "%s: %s", path, sqlite3_errmsg(r.db));
+            goto out;
+        }
+        sqlite3_reset(st);
+    }
+    if (sqlite3_exec(r.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rd_fail(&r, "%s: %s", path, sqlite3_errmsg(r.db));
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(r.db); /* an open transaction is rolled back */
+    rp_db_free(&counts);
     return ret;
 }

@@ -23,6 +23,16 @@ struct rp_filter {
 int rp_db_read(const char *path, const struct rp_filter *filter, struct rp_db *out,
                char *err, size_t errlen);
 
+/*
+ * Adds the processes that the file LIST names as not audited (its lines
+ * "-EXE"; "+EXE" lines, audited ones, are skipped) to the not_audited
+ * table of the database at PATH for SESSION: the leakaudit wrapper's step
+ * after its run tree ends.  Without a database (no process was audited)
+ * there is nothing to add to: 0.  Returns 0, or -1 with the reason in ERR.
+ */
+int rp_db_note_processes(const char *path, const char *session, const char *list,
+                         char *err, size_t errlen);
+
 /* Reports the blocks read so far to P (NULL: no more). */
 struct rp_progress;
 void rp_db_progress(struct rp_progress *p);

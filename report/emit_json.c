@@ -203,6 +203,14 @@ void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f
         json_run(out, db, &db->runs[i]);
     }
     fputc(']', out);
+    json_key(out, "not_audited", 0);
+    fputc('[', out);
+    for (size_t i = 0; i < db->nnot_audited; i++) {
+        fprintf(out, "%s{\"exe\":", i ? "," : "");
+        json_str(out, db->not_audited[i].exe);
+        fprintf(out, ",\"processes\":%llu}", (unsigned long long)db->not_audited[i].processes);
+    }
+    fputc(']', out);
     json_key(out, "summary", 0);
     fputc('{', out);
     for (int k = 0; k < RP_KINDS; k++)

@@ -105,6 +105,28 @@ static int str_cmp(const void *a, const void *b)
 
 /* How the runs ended, and of how many programs: "  12 programs; 940
  * runs: 930 exit 0, 8 exit 1, 2 signal 11". */
+/* The processes that were not audited, by executable (the most first). */
+static void emit_not_audited(FILE *out, const struct rp_db *db)
+{
+    uint64_t sum = 0;
+    size_t shown = db->nnot_audited < 5 ? db->nnot_audited : 5;
+
+    for (size_t i = 0; i < db->nnot_audited; i++)
+        sum += db->not_audited[i].processes;
+    if (!sum)
+        return;
+    fprintf(out, "  %llu %s not audited (", (unsigned long long)sum,
+            plural(sum, "process", "processes"));
+    for (size_t i = 0; i < shown; i++) {
+        const char *exe = db->not_audited[i].exe, *base = strrchr(exe, '/');
+        fputs(i ? ", " : "", out);
+        put_safe(out, base ? base + 1 : exe);
+        fprintf(out, " %llu", (unsigned long long)db->not_audited[i].processes);
+    }
+    fprintf(out, "%s): outside the project; leakaudit --include GLOB or --all audits them\n",
+            db->nnot_audited > shown ? ", ..." : "");
+}
+
 static void emit_totals_of_runs(FILE *out, const struct rp_db *db)
 {
     struct end { const char *how; int code; size_t n; } ends[16];
@@ -282,6 +304,7 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
                 plural(db->hidden_snapshots, "run", "runs"));
     fputc('\n', out);
     emit_totals_of_runs(out, db);
+    emit_not_audited(out, db);
     /* The runs to look at: those with a failing finding, or that could
      * not be audited or recorded whole; every one with --verbose. */
     unsigned char *listed = rp_xcalloc(db->nruns + 1, 1);

@@ -225,6 +225,13 @@ int main(int argc, char **argv)
         rp_args_usage(stdout);
     else if (status == 0 && a.action == RP_ARGS_VERSION)
         puts("leakaudit-report " PACKAGE_VERSION);
+    else if (status == 0 && a.action == RP_ARGS_NOTE) {
+        char err[1024];
+        if (rp_db_note_processes(a.paths[0], a.filter.session, a.note, err, sizeof err) != 0) {
+            fprintf(stderr, "leakaudit-report: %s\n", err);
+            status = RP_EXIT_BAD_INPUT;
+        }
+    }
     else if (status == 0 && (status = report_prepare(&a, &r, &done)) == 0 && !done) {
         progress.mode = a.progress;
         rp_progress_start(&progress, progress.mode);

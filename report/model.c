@@ -158,7 +158,41 @@ void rp_db_free(struct rp_db *db)
         free(db->paths[i]);
     free(db->paths);
     free(db->path);
+    for (size_t i = 0; i < db->nnot_audited; i++)
+        free(db->not_audited[i].exe);
+    free(db->not_audited);
     memset(db, 0, sizeof *db);
+}
+
+void rp_db_add_not_audited(struct rp_db *db, const char *exe, uint64_t n)
+{
+    for (size_t i = 0; i < db->nnot_audited; i++)
+        if (strcmp(db->not_audited[i].exe, exe) == 0) {
+            db->not_audited[i].processes += n;
+            return;
+        }
+    db->not_audited = rp_xrealloc(db->not_audited, db->nnot_audited + 1, sizeof *db->not_audited);
+    db->not_audited[db->nnot_audited++] = (struct rp_not_audited){ rp_xstrdup(exe), n };
+}
+
+static int most_first(const void *a, const void *b)
+{
+    const struct rp_not_audited *x = a, *y = b;
+
+    if (x->processes != y->processes)
+        return x->processes < y->processes ? 1 : -1;
+    return strcmp(x->exe, y->exe);
+}
+
+uint64_t rp_db_sort_not_audited(struct rp_db *db)
+{
+    uint64_t sum = 0;
+
+    if (db->nnot_audited)
+        qsort(db->not_audited, db->nnot_audited, sizeof *db->not_audited, most_first);
+    for (size_t i = 0; i < db->nnot_audited; i++)
+        sum += db->not_audited[i].processes;
+    return sum;
 }
 
 void rp_db_absorb(struct rp_db *into, struct rp_db *from)
@@ -174,6 +208,9 @@ void rp_db_absorb(struct rp_db *into, struct rp_db *from)
     if (!into->path && from->path)
         into->path = rp_xstrdup(from->path);
     into->hidden_snapshots += from->hidden_snapshots;
+    for (size_t i = 0; i < from->nnot_audited; i++)
+        rp_db_add_not_audited(into, from->not_audited[i].exe, from->not_audited[i].processes);
+    rp_db_sort_not_audited(into);
     free(from->runs);
     free(from->paths);
     free(from->path);

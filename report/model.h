@@ -94,6 +94,12 @@ struct rp_run {
     struct rp_mark *marks;     size_t nmarks;   /* sorted by id */
 };
 
+/* Processes of one executable that the shim left alone (not audited). */
+struct rp_not_audited {
+    char *exe;
+    uint64_t processes;
+};
+
 struct rp_db {
     char *path;              /* the first database */
     char **paths;            /* every database the runs come from */
@@ -101,7 +107,15 @@ struct rp_db {
     struct rp_run *runs;
     size_t nruns;
     size_t hidden_snapshots; /* snapshot runs the filter left out */
+    struct rp_not_audited *not_audited; /* most processes first */
+    size_t nnot_audited;
 };
+
+/* Adds N processes of EXE to DB's not-audited counts. */
+void rp_db_add_not_audited(struct rp_db *db, const char *exe, uint64_t n);
+
+/* Orders DB's not-audited counts, most processes first; their sum. */
+uint64_t rp_db_sort_not_audited(struct rp_db *db);
 
 /* Moves the runs of FROM after those of INTO (their database indexes
  * follow INTO's) and leaves FROM empty.  Pointers into INTO's runs are

@@ -28,10 +28,12 @@ PY
 check_eq "docs/ci.md: a GitHub job of 3 run steps and a GitLab job of 2 script lines" \
     "$(wc -l < "$WORK/github.cmds"):$(wc -l < "$WORK/gitlab.cmds")" "3:3"
 
-# project DIR PROGRAM: a project whose `make check` runs PROGRAM.
+# project DIR PROGRAM: a project that built PROGRAM (a copy in DIR) and
+# whose `make check` runs it: the wrapper audits the project's programs.
 project() {
     mkdir -p "$1"
-    printf 'check:\n\t%s\n' "$2" > "$1/Makefile"
+    cp "$2" "$1/"
+    printf 'check:\n\t./%s\n' "${2##*/}" > "$1/Makefile"
 }
 
 # run_job FILE DIR: runs the job's commands in DIR as a CI runner would: a

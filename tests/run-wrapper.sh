@@ -26,9 +26,9 @@ check_eq "--check: a process tree fails on its children's leaks" "$?" 1
 check_grep "--check: with report options, all runs of the tree" "^leakaudit-report: .*: 3 runs$" "$WORK/fork.out"
 
 mkdir -p "$WORK/cwd"
-(cd "$WORK/cwd" && "$WRAPPER" "$PROGS/clean" > /dev/null)
+(cd "$WORK/cwd" && "$WRAPPER" --project "$PROGS" "$PROGS/clean" > /dev/null)
 check_eq "default output: ./leakaudit.db" "$(q "$WORK/cwd/leakaudit.db" 'SELECT count(*) FROM runs')" 1
-(cd "$WORK/cwd" && "$WRAPPER" -o rel.db "$PROGS/execer" > /dev/null)
+(cd "$WORK/cwd" && "$WRAPPER" --project "$PROGS" -o rel.db "$PROGS/execer" > /dev/null)
 check_eq "-o with a relative path, children included" "$(q "$WORK/cwd/rel.db" 'SELECT count(*) FROM runs')" 2
 
 "$WRAPPER" --depth 2 -o "$WORK/d.db" -- "$PROGS/leaks" > /dev/null 2>&1
