@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "select.h"
 
 /* A fake environment for la_options_parse. */
 static const char *const *fake_env;
@@ -97,6 +98,59 @@ START_TEST(empty_string_is_default)
 }
 END_TEST
 
+/* The choice of audited processes (select.h). */
+static int glob(const char *pat, const char *exe)
+{
+    return select_glob(pat, strlen(pat), exe);
+}
+
+START_TEST(globs)
+{
+    ck_assert(glob("python3*", "/usr/bin/python3.11"));
+    ck_assert(!glob("python", "/usr/bin/python3.11"));       /* the whole name */
+    ck_assert(glob("*", "/usr/bin/sed"));
+    ck_assert(glob("s?d", "/usr/bin/sed"));
+    ck_assert(!glob("s?d", "/usr/bin/seed"));
+    ck_assert(glob("*e*d", "/usr/bin/seed"));
+    ck_assert(glob("/usr/*", "/usr/bin/sed"));                /* with a /: the path */
+    ck_assert(!glob("/usr/*", "/opt/usr/sed"));
+    ck_assert(!glob("bin/sed", "/usr/bin/sed"));
+    ck_assert(glob("*/bin/sed", "/usr/bin/sed"));
+    ck_assert(!glob("", "/usr/bin/sed"));
+    /* A glob ends at its length: the rest of a comma list is not read. */
+    ck_assert(select_glob("sed,xyz", 3, "/bin/sed"));
+}
+END_TEST
+
+START_TEST(audited_or_not)
+{
+    struct la_options o = { .project = "", .include = "", .skip = "" };
+
+    ck_assert(select_audited(&o, "/usr/bin/make"));            /* nothing set: all */
+    o.project = "/home/me/proj";
+    ck_assert(select_audited(&o, "/home/me/proj/tests/t1"));
+    ck_assert(select_audited(&o, "/home/me/proj"));
+    ck_assert(!select_audited(&o, "/home/me/project2/t1"));    /* not a prefix match */
+    ck_assert(!select_audited(&o, "/usr/bin/make"));
+    o.project = "/home/me/proj///";
+    ck_assert(select_audited(&o, "/home/me/proj/t1"));
+    o.project = "/";
+    ck_assert(select_audited(&o, "/usr/bin/make"));
+    o.project = "/home/me/proj";
+    o.include = "make,py*";
+    ck_assert(select_audited(&o, "/usr/bin/make"));
+    ck_assert(select_audited(&o, "/usr/bin/python3.11"));
+    ck_assert(!select_audited(&o, "/usr/bin/sed"));
+    o.skip = ",,t1";                                           /* empty globs ignored */
+    ck_assert(!select_audited(&o, "/home/me/proj/t1"));
+    ck_assert(select_audited(&o, "/home/me/proj/t2"));
+    o.project = "";
+    o.include = "";
+    ck_assert(select_audited(&o, "/usr/bin/sed"));            /* skip alone: the rest */
+    ck_assert(!select_audited(&o, "/x/t1"));
+}
+END_TEST
+
 Suite *options_suite(void);
 Suite *options_suite(void)
 {
@@ -107,6 +161,8 @@ Suite *options_suite(void)
     tcase_add_test(tc, valid_values);
     tcase_add_test(tc, bad_values_warn_and_default);
     tcase_add_test(tc, empty_string_is_default);
+    tcase_add_test(tc, globs);
+    tcase_add_test(tc, audited_or_not);
     suite_add_tcase(s, tc);
     return s;
 }
