@@ -36,6 +36,7 @@ int la_exit_known, la_exit_code;
 pid_t la_finished;
 static int la_end_written;
 char la_unaudited[160];
+int la_dormant;
 dev_t la_root_dev;
 ino_t la_root_ino;
 LA_TLS int t_guard;
@@ -145,6 +146,7 @@ LA_NOINLINE int la_start(void)
      * a process not audited: nothing either.  Neither loads libunwind or
      * SQLite. */
     if (getauxval(AT_SECURE) || !la_selected()) {
+        la_dormant = 1;
         t_guard = 0;
         la_set_state(ST_STOPPED);
         return 0;

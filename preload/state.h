@@ -37,6 +37,8 @@ LA_HIDDEN extern pid_t la_finished;        /* the thread that writes the run, or
                                               0 (la_end_claim) */
 LA_HIDDEN extern char la_unaudited[160];    /* why this process cannot be audited,
                                               or "" (init.c) */
+LA_HIDDEN extern int la_dormant;          /* 1: this process is not audited
+                                              (or setuid): never recorded */
 LA_HIDDEN extern dev_t la_root_dev;        /* "/" at start: a chroot moves it */
 LA_HIDDEN extern ino_t la_root_ino;
 LA_HIDDEN extern LA_TLS pid_t t_tid;       /* this thread's id, once asked */

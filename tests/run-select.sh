@@ -28,6 +28,10 @@ check_eq "... as with LD_PRELOAD alone: every process audited" \
     "$(grep -q libsqlite3 "$WORK/all.maps" && echo sqlite):$(q "$WORK/all.db" 'SELECT count(*) FROM runs')" "sqlite:1"
 same_output "dormant: the program's output and status stand" \
     env LEAKAUDIT_PROJECT=/nonexistent "$PROGS/exits" return 3
+"$PROGS/leaks" 2> "$WORK/marks.bare" > /dev/null
+LEAKAUDIT_PROJECT=/nonexistent under "$WORK/d.db" "$PROGS/leaks" 2> "$WORK/marks.dormant" > /dev/null
+check_eq "dormant: leak_mark returns what it returns without the shim" \
+    "$(cat "$WORK/marks.dormant")" "$(cat "$WORK/marks.bare")"
 
 # ---- the choice: project, include, skip -----------------------------------------------
 # audited VARS...: + or - as the process log says of cat under VARS.
