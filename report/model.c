@@ -208,9 +208,12 @@ void rp_db_absorb(struct rp_db *into, struct rp_db *from)
     if (!into->path && from->path)
         into->path = rp_xstrdup(from->path);
     into->hidden_snapshots += from->hidden_snapshots;
-    for (size_t i = 0; i < from->nnot_audited; i++)
+    for (size_t i = 0; i < from->nnot_audited; i++) {
         rp_db_add_not_audited(into, from->not_audited[i].exe, from->not_audited[i].processes);
+        free(from->not_audited[i].exe);
+    }
     rp_db_sort_not_audited(into);
+    free(from->not_audited);
     free(from->runs);
     free(from->paths);
     free(from->path);
