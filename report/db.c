@@ -256,19 +256,25 @@ static void row_frame(sqlite3_stmt *st, void *p)
                                   ? -1 : sqlite3_column_int64(st, 3);
 }
 
-static void row_block(sqlite3_stmt *st, void *p)
+/* The next entry of the run's blocks, the array grown as needed. */
+static struct rp_block *next_block(struct grow *g)
 {
-    struct grow *g = p;
     struct rp_run *r = g->run;
-    struct rp_block *b;
 
-    if (rd_progress && (++rd_done & 0xffff) == 0)
-        rp_progress_step(rd_progress, "reading blocks", rd_done, rd_total);
     if (r->nblocks == g->cap) {
         g->cap = g->cap ? g->cap * 2 : 256;
         r->blocks = rp_xrealloc(r->blocks, g->cap, sizeof *r->blocks);
     }
-    b = &r->blocks[r->nblocks++];
+    return &r->blocks[r->nblocks++];
+}
+
+static void row_block(sqlite3_stmt *st, void *p)
+{
+    struct rp_block *b;
+
+    if (rd_progress && (++rd_done & 0xffff) == 0)
+        rp_progress_step(rd_progress, "reading blocks", rd_done, rd_total);
+    b = next_block(p);
     b->count = 1;
     b->addr = (uint64_t)sqlite3_column_int64(st, 0);
     b->size = (uint64_t)sqlite3_column_int64(st, 1);
@@ -286,15 +292,8 @@ static void row_block(sqlite3_stmt *st, void *p)
 /* A site's reachable blocks, as one entry (model.h). */
 static void row_reachable(sqlite3_stmt *st, void *p)
 {
-    struct grow *g = p;
-    struct rp_run *r = g->run;
-    struct rp_block *b;
+    struct rp_block *b = next_block(p);
 
-    if (r->nblocks == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 256;
-        r->blocks = rp_xrealloc(r->blocks, g->cap, sizeof *r->blocks);
-    }
-    b = &r->blocks[r->nblocks++];
     *b = (struct rp_block){
         .addr = 0, .stack = sqlite3_column_int64(st, 0),
         .count = (uint64_t)sqlite3_column_int64(st, 1),
