@@ -5,6 +5,7 @@
  * lets the hooks record.
  */
 #include <elf.h>
+#include <errno.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,15 +131,11 @@ static int la_selected(void)
     return yes;
 }
 
-/* (state.h) */
-LA_NOINLINE int la_start(void)
+/* la_start's work; la_start keeps the program's errno around it. */
+static int la_start_now(void)
 {
-    int expect = ST_UNSTARTED;
     char err[240];
 
-    if (!__atomic_compare_exchange_n(&la_state, &expect, ST_STARTING, 0,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-        return expect == ST_RECORDING;
     t_guard = 1;
     real_resolve();
     la_options_parse(&la_opt, secure_getenv);
@@ -153,6 +150,7 @@ LA_NOINLINE int la_start(void)
     }
     if (libs_load(err, sizeof err) != 0) {
         la_warn("%s: nothing of this process is recorded", err);
+        la_dormant = 1;
         t_guard = 0;
         la_set_state(ST_STOPPED);
         return 0;
@@ -171,6 +169,23 @@ LA_NOINLINE int la_start(void)
     t_guard = 0;
     la_set_state(ST_RECORDING);
     return 1;
+}
+
+/* (state.h) */
+LA_NOINLINE int la_start(void)
+{
+    int expect = ST_UNSTARTED;
+
+    if (!__atomic_compare_exchange_n(&la_state, &expect, ST_STARTING, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return expect == ST_RECORDING;
+    /* The first malloc starts the shim: a project directory that does not
+     * exist, or the loader's search for a library, must not leave ENOENT
+     * in the program's errno. */
+    int saved = errno;
+    int rc = la_start_now();
+    errno = saved;
+    return rc;
 }
 
 int la_end_claim(const struct la_context *where)

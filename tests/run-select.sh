@@ -28,6 +28,11 @@ check_eq "... as with LD_PRELOAD alone: every process audited" \
     "$(grep -q libsqlite3 "$WORK/all.maps" && echo sqlite):$(q "$WORK/all.db" 'SELECT count(*) FROM runs')" "sqlite:1"
 same_output "dormant: the program's output and status stand" \
     env LEAKAUDIT_PROJECT=/nonexistent "$PROGS/exits" return 3
+for v in LEAKAUDIT_PROJECT=/nonexistent LEAKAUDIT_PROJECT=/nonexistent/proj LEAKAUDIT_INCLUDE=clean; do
+    check_eq "the shim's start leaves errno as it was ($v)" \
+        "$(env "$v" LEAKAUDIT_PROCESS_LOG=/nonexistent/log LEAKAUDIT_OUTPUT="$WORK/e.db" LD_PRELOAD="$SHIM" "$PROGS/clean" errno 2>&1 >/dev/null)" \
+        "$("$PROGS/clean" errno 2>&1 > /dev/null)"
+done
 "$PROGS/leaks" 2> "$WORK/marks.bare" > /dev/null
 LEAKAUDIT_PROJECT=/nonexistent under "$WORK/d.db" "$PROGS/leaks" 2> "$WORK/marks.dormant" > /dev/null
 check_eq "dormant: leak_mark returns what it returns without the shim" \

@@ -1,10 +1,14 @@
-/* clean.c: allocates and frees everything; a run with no leak. */
+/* clean.c: allocates and frees everything; a run with no leak.  It prints
+ * "clean"; with the argument "errno", also (on stderr) the errno it started
+ * main with (0 bare: the shim's start must not change it). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int start_errno = errno;
     void *p[100];
 
     for (int round = 0; round < 10; round++) {
@@ -14,5 +18,7 @@ int main(void)
             free(p[i]);
     }
     dprintf(1, "clean\n");
+    if (argc > 1 && argv[1][0] == 'e')
+        dprintf(2, "errno at start: %d\n", start_errno);
     return 0;
 }
