@@ -71,10 +71,11 @@ static int under(const char *dir, const char *exe)
 int select_audited(const struct la_options *opt, const char *exe)
 {
     if (any_glob(opt->skip, exe))
-        return 0;
-    if (!opt->project[0] && !opt->include[0])
-        return 1;
-    return any_glob(opt->include, exe) || (opt->project[0] && under(opt->project, exe));
+        return SELECT_SKIPPED;
+    if ((!opt->project[0] && !opt->include[0]) || any_glob(opt->include, exe) ||
+        (opt->project[0] && under(opt->project, exe)))
+        return SELECT_AUDITED;
+    return SELECT_OUTSIDE;
 }
 
 void select_note(const char *path, char mark, const char *exe)

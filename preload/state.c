@@ -120,15 +120,15 @@ static int la_selected(void)
     n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) {
         /* No /proc: the choice cannot be made; audit. */
-        select_note(o.process_log, '+', "?");
+        select_note(o.process_log, SELECT_MARKS[SELECT_AUDITED], "?");
         return 1;
     }
     exe[n] = '\0';
     if (o.project[0] && realpath(o.project, project))
         o.project = project;
-    int yes = select_audited(&o, exe);
-    select_note(o.process_log, yes ? '+' : '-', exe);
-    return yes;
+    int choice = select_audited(&o, exe);
+    select_note(o.process_log, SELECT_MARKS[choice], exe);
+    return choice == SELECT_AUDITED;
 }
 
 /* la_start's work; la_start keeps the program's errno around it. */

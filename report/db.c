@@ -473,7 +473,7 @@ int rp_db_note_processes(const char *path, const char *session, const char *list
     while (fgets(line, sizeof line, f)) {
         size_t n = strcspn(line, "\n");
         line[n] = '\0';
-        if (line[0] == '-' && line[1])
+        if ((line[0] == '-' || line[0] == '!') && line[1])
             rp_db_add_not_audited(&counts, line + 1, 1);
     }
     fclose(f);

@@ -25,7 +25,8 @@ int rp_db_read(const char *path, const struct rp_filter *filter, struct rp_db *o
 
 /*
  * Adds the processes that the file LIST names as not audited (its lines
- * "-EXE"; "+EXE" lines, audited ones, are skipped) to the not_audited
+ * "-EXE", outside the project, and "!EXE", skipped; "+EXE" lines, audited
+ * ones, are not counted) to the not_audited
  * table of the database at PATH for SESSION: the leakaudit wrapper's step
  * after its run tree ends.  Without a database (no process was audited)
  * there is nothing to add to: 0.  Returns 0, or -1 with the reason in ERR.

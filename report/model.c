@@ -184,15 +184,10 @@ static int most_first(const void *a, const void *b)
     return strcmp(x->exe, y->exe);
 }
 
-uint64_t rp_db_sort_not_audited(struct rp_db *db)
+void rp_db_sort_not_audited(struct rp_db *db)
 {
-    uint64_t sum = 0;
-
     if (db->nnot_audited)
         qsort(db->not_audited, db->nnot_audited, sizeof *db->not_audited, most_first);
-    for (size_t i = 0; i < db->nnot_audited; i++)
-        sum += db->not_audited[i].processes;
-    return sum;
 }
 
 void rp_db_absorb(struct rp_db *into, struct rp_db *from)

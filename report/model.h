@@ -114,8 +114,8 @@ struct rp_db {
 /* Adds N processes of EXE to DB's not-audited counts. */
 void rp_db_add_not_audited(struct rp_db *db, const char *exe, uint64_t n);
 
-/* Orders DB's not-audited counts, most processes first; their sum. */
-uint64_t rp_db_sort_not_audited(struct rp_db *db);
+/* Orders DB's not-audited counts, most processes first. */
+void rp_db_sort_not_audited(struct rp_db *db);
 
 /* Moves the runs of FROM after those of INTO (their database indexes
  * follow INTO's) and leaves FROM empty.  Pointers into INTO's runs are

@@ -39,13 +39,14 @@ check_eq "dormant: leak_mark returns what it returns without the shim" \
     "$(cat "$WORK/marks.dormant")" "$(cat "$WORK/marks.bare")"
 
 # ---- the choice: project, include, skip -----------------------------------------------
-# audited VARS...: + or - as the process log says of cat under VARS.
+# audited VARS...: the process log's mark for cat under VARS: + audited,
+# - outside the project, ! skipped.
 audited() {
     rm -f "$WORK/log"
     : > "$WORK/log"
     env "$@" LEAKAUDIT_PROCESS_LOG="$WORK/log" LEAKAUDIT_OUTPUT="$WORK/c.db" \
         LD_PRELOAD="$SHIM" cat /dev/null
-    sed -n 's/^\([-+]\).*/\1/p' "$WORK/log"
+    sed -n 's/^\([-+!]\).*/\1/p' "$WORK/log"
 }
 cat_exe=$(readlink -f "$(command -v cat)")
 cat_dir=${cat_exe%/*}
@@ -56,7 +57,7 @@ check_eq "under the project: audited (prefix /usr/bi is not /usr/bin)" \
 check_eq "include by file name, by path glob, by ? ; not by a part of the name" \
     "$(audited LEAKAUDIT_PROJECT=/x LEAKAUDIT_INCLUDE='c?t')$(audited LEAKAUDIT_PROJECT=/x LEAKAUDIT_INCLUDE='/usr/*/cat')$(audited LEAKAUDIT_PROJECT=/x LEAKAUDIT_INCLUDE='ca')" "++-"
 check_eq "include alone audits only what it names; skip beats include and project" \
-    "$(audited LEAKAUDIT_INCLUDE='sed,cat')$(audited LEAKAUDIT_INCLUDE=sed)$(audited LEAKAUDIT_INCLUDE=cat LEAKAUDIT_SKIP='c*')$(audited LEAKAUDIT_PROJECT=/ LEAKAUDIT_SKIP="$cat_exe")$(audited LEAKAUDIT_SKIP=sed)" "+---+"
+    "$(audited LEAKAUDIT_INCLUDE='sed,cat')$(audited LEAKAUDIT_INCLUDE=sed)$(audited LEAKAUDIT_INCLUDE=cat LEAKAUDIT_SKIP='c*')$(audited LEAKAUDIT_PROJECT=/ LEAKAUDIT_SKIP="$cat_exe")$(audited LEAKAUDIT_SKIP=sed)" "+-!!+"
 
 # ---- the wrapper ------------------------------------------------------------------------
 # A project that built a leaky program; `make check` runs it through sh and
@@ -75,6 +76,10 @@ check_grep "... and names the project's function that leaked" "^Leak of .*, at l
 report_json sel "$P/leakaudit.db"
 check_eq "... the JSON report counts them too" \
     "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted(x["exe"].rsplit("/",1)[1] for x in d["not_audited"] if "sed" in x["exe"]), all(x["processes"] >= 1 for x in d["not_audited"]))' "$WORK/sel.json")" "['sed'] True"
+
+(cd "$P" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$WRAPPER" -o skip2.db --skip clean -- make -s check > /dev/null 2>&1)
+check_eq "... with --skip clean: the skipped processes are counted as not audited too" \
+    "$(q "$P/skip2.db" "SELECT group_concat(replace(exe, '$P/', ''), ' ') FROM runs"):$(q "$P/skip2.db" "SELECT processes FROM not_audited WHERE exe = '$P/clean'")" "leaks:2"
 
 rm -f "$WORK/py.db"
 (cd "$WORK" && "$WRAPPER" -o py.db --check -- "$PY" -c 'print("hi")' > "$WORK/py.out" 2> "$WORK/py.err")

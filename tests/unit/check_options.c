@@ -126,28 +126,28 @@ START_TEST(audited_or_not)
 {
     struct la_options o = { .project = "", .include = "", .skip = "" };
 
-    ck_assert(select_audited(&o, "/usr/bin/make"));            /* nothing set: all */
+    ck_assert_int_eq(select_audited(&o, "/usr/bin/make"), SELECT_AUDITED); /* nothing set: all */
     o.project = "/home/me/proj";
-    ck_assert(select_audited(&o, "/home/me/proj/tests/t1"));
-    ck_assert(select_audited(&o, "/home/me/proj"));
-    ck_assert(!select_audited(&o, "/home/me/project2/t1"));    /* not a prefix match */
-    ck_assert(!select_audited(&o, "/usr/bin/make"));
+    ck_assert_int_eq(select_audited(&o, "/home/me/proj/tests/t1"), SELECT_AUDITED);
+    ck_assert_int_eq(select_audited(&o, "/home/me/proj"), SELECT_AUDITED);
+    ck_assert_int_eq(select_audited(&o, "/home/me/project2/t1"), SELECT_OUTSIDE); /* not a prefix match */
+    ck_assert_int_eq(select_audited(&o, "/usr/bin/make"), SELECT_OUTSIDE);
     o.project = "/home/me/proj///";
-    ck_assert(select_audited(&o, "/home/me/proj/t1"));
+    ck_assert_int_eq(select_audited(&o, "/home/me/proj/t1"), SELECT_AUDITED);
     o.project = "/";
-    ck_assert(select_audited(&o, "/usr/bin/make"));
+    ck_assert_int_eq(select_audited(&o, "/usr/bin/make"), SELECT_AUDITED);
     o.project = "/home/me/proj";
     o.include = "make,py*";
-    ck_assert(select_audited(&o, "/usr/bin/make"));
-    ck_assert(select_audited(&o, "/usr/bin/python3.11"));
-    ck_assert(!select_audited(&o, "/usr/bin/sed"));
+    ck_assert_int_eq(select_audited(&o, "/usr/bin/make"), SELECT_AUDITED);
+    ck_assert_int_eq(select_audited(&o, "/usr/bin/python3.11"), SELECT_AUDITED);
+    ck_assert_int_eq(select_audited(&o, "/usr/bin/sed"), SELECT_OUTSIDE);
     o.skip = ",,t1";                                           /* empty globs ignored */
-    ck_assert(!select_audited(&o, "/home/me/proj/t1"));
-    ck_assert(select_audited(&o, "/home/me/proj/t2"));
+    ck_assert_int_eq(select_audited(&o, "/home/me/proj/t1"), SELECT_SKIPPED);
+    ck_assert_int_eq(select_audited(&o, "/home/me/proj/t2"), SELECT_AUDITED);
     o.project = "";
     o.include = "";
-    ck_assert(select_audited(&o, "/usr/bin/sed"));            /* skip alone: the rest */
-    ck_assert(!select_audited(&o, "/x/t1"));
+    ck_assert_int_eq(select_audited(&o, "/usr/bin/sed"), SELECT_AUDITED); /* skip alone: the rest */
+    ck_assert_int_eq(select_audited(&o, "/x/t1"), SELECT_SKIPPED);
 }
 END_TEST
 
