@@ -10,7 +10,6 @@
 struct la_unwind la_unw;
 struct la_sqlite la_sql;
 
-static int libs_state; /* 0: not tried, 1: loaded, -1: failed */
 static char libs_err[200];
 
 /* One symbol of H into *SLOT; 0, or -1 with the reason in libs_err. */
@@ -66,40 +65,40 @@ static int libs_sqlite(void)
 
     if (!h)
         return -1;
-#define SQL_SYM(field) LIBS_SYM(h, LA_SQLITE3_SONAME, la_sql, field, "sqlite3_" #field)
-    SQL_SYM(open_v2);
-    SQL_SYM(close);
-    SQL_SYM(exec);
-    SQL_SYM(prepare_v2);
-    SQL_SYM(step);
-    SQL_SYM(reset);
-    SQL_SYM(clear_bindings);
-    SQL_SYM(finalize);
-    SQL_SYM(bind_int);
-    SQL_SYM(bind_int64);
-    SQL_SYM(bind_double);
-    SQL_SYM(bind_text);
-    SQL_SYM(bind_null);
-    SQL_SYM(column_int);
-    SQL_SYM(last_insert_rowid);
-    SQL_SYM(errmsg);
-    SQL_SYM(busy_handler);
-    SQL_SYM(db_config);
-    SQL_SYM(extended_errcode);
+#define SQL_SYM(field) LIBS_SYM(h, LA_SQLITE3_SONAME, la_sql, field, "sqlite3_" #field);
+    LA_SQLITE_FNS(SQL_SYM)
 #undef SQL_SYM
     return 0;
 }
 
-int libs_load(char *err, size_t errlen)
+/* Per library: 0 not tried, 1 loaded, -1 failed (its reason kept). */
+static struct {
+    int (*load)(void);
+    int state;
+    char err[200];
+} libs[] = { { libs_unwind, 0, "" }, { libs_sqlite, 0, "" } };
+
+int libs_load(int which, char *err, size_t errlen)
 {
-    if (libs_state == 0)
-        libs_state = libs_unwind() == 0 && libs_sqlite() == 0 ? 1 : -1;
-    if (libs_state < 0)
-        snprintf(err, errlen, "%s", libs_err);
-    return libs_state > 0 ? 0 : -1;
+    for (size_t i = 0; i < sizeof libs / sizeof *libs; i++) {
+        if (!(which >> i & 1))
+            continue;
+        if (libs[i].state == 0) {
+            libs[i].state = libs[i].load() == 0 ? 1 : -1;
+            snprintf(libs[i].err, sizeof libs[i].err, "%s", libs_err);
+        }
+        if (libs[i].state < 0) {
+            snprintf(err, errlen, "%s", libs[i].err);
+            return -1;
+        }
+    }
+    return 0;
 }
 
-int libs_loaded(void)
+int libs_loaded(int which)
 {
-    return libs_state > 0;
+    for (size_t i = 0; i < sizeof libs / sizeof *libs; i++)
+        if (which >> i & 1 && libs[i].state <= 0)
+            return 0;
+    return 1;
 }

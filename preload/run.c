@@ -108,6 +108,7 @@ int run_write(const char *reason, int sig, int s, long ppid,
         .stack_mismatches = sc_mismatches(),
         .unaudited = la_unaudited[0] ? la_unaudited : NULL,
         .keep_reachable = (int)la_opt.keep_reachable,
+        .spool = la_spool[0] ? la_spool : NULL, .in_child = (flags & RUN_IN_CHILD) != 0,
     };
     setjmp(regs);
     struct la_scan_opts so = {

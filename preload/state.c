@@ -30,6 +30,7 @@ pid_t la_pid;
 double la_start_time;
 uint64_t la_first_seq = 1;
 char la_output[PATH_MAX];
+char la_spool[PATH_MAX];
 char la_cwd[PATH_MAX];
 char **la_argv;
 int la_argc;
@@ -87,21 +88,31 @@ static void la_find_own_text(void)
 }
 
 /* LEAKAUDIT_OUTPUT made absolute against the directory at start. */
+/* PATH made absolute against la_cwd into BUF (PATH_MAX); 0, or -1 when
+ * too long. */
+static int la_absolute(const char *path, char *buf)
+{
+    int n;
+
+    if (path[0] == '/' || la_cwd[0] == '\0')
+        n = snprintf(buf, PATH_MAX, "%s", path);
+    else
+        n = snprintf(buf, PATH_MAX, "%s/%s", strcmp(la_cwd, "/") == 0 ? "" : la_cwd, path);
+    return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
 static void la_set_output(void)
 {
-    const char *o = la_opt.output;
-
     if (!getcwd(la_cwd, sizeof la_cwd))
         la_cwd[0] = '\0';
-    int n;
-    if (o[0] == '/' || la_cwd[0] == '\0')
-        n = snprintf(la_output, sizeof la_output, "%s", o);
-    else
-        n = snprintf(la_output, sizeof la_output, "%s/%s",
-                     strcmp(la_cwd, "/") == 0 ? "" : la_cwd, o);
-    if (n < 0 || (size_t)n >= sizeof la_output) {
+    if (la_absolute(la_opt.output, la_output) != 0) {
         la_warn("LEAKAUDIT_OUTPUT is too long a path; using leakaudit.db");
         snprintf(la_output, sizeof la_output, "leakaudit.db");
+    }
+    la_spool[0] = '\0';
+    if (la_opt.spool[0] && la_absolute(la_opt.spool, la_spool) != 0) {
+        la_warn("LEAKAUDIT_SPOOL is too long a path; writing into %s", la_output);
+        la_spool[0] = '\0';
     }
 }
 
@@ -148,7 +159,9 @@ static int la_start_now(void)
         la_set_state(ST_STOPPED);
         return 0;
     }
-    if (libs_load(err, sizeof err) != 0) {
+    la_set_output();
+    /* Under the wrapper, the run goes to its spool as a file: no SQLite. */
+    if (libs_load(la_spool[0] ? LIBS_UNWIND : LIBS_UNWIND | LIBS_SQLITE, err, sizeof err) != 0) {
         la_warn("%s: nothing of this process is recorded", err);
         la_dormant = 1;
         t_guard = 0;
@@ -157,7 +170,6 @@ static int la_start_now(void)
     }
     la_find_own_text();
     sc_init(la_opt.depth, (int)la_opt.verify_stacks, la_text_lo, la_text_hi);
-    la_set_output();
     la_pid = getpid();
     la_start_time = la_now();
     snapshot_schedule();

@@ -29,6 +29,7 @@ LA_HIDDEN extern pid_t la_pid;
 LA_HIDDEN extern double la_start_time;
 LA_HIDDEN extern uint64_t la_first_seq;  /* a forked child's run starts here */
 LA_HIDDEN extern char la_output[PATH_MAX]; /* the database, absolute */
+LA_HIDDEN extern char la_spool[PATH_MAX];  /* the wrapper's spool, absolute, or "" */
 LA_HIDDEN extern char la_cwd[PATH_MAX];    /* the directory at start */
 LA_HIDDEN extern char **la_argv;           /* a copy (init.c) */
 LA_HIDDEN extern int la_argc;

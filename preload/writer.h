@@ -1,6 +1,7 @@
 /*
  * writer.h: writes one run (the process's record) into the SQLite database,
- * in one transaction.  Called once per process from the exit path, or in a
+ * in one transaction, or into the wrapper's spool directory as a run file
+ * (common/runfile.h).  Called once per process from the exit path, or in a
  * writer child (child.h: a crash, a checkpoint, a snapshot), with the
  * recursion guard held and recording stopped.
  */
@@ -32,13 +33,16 @@ struct la_run_record {
                                     ones; 0: counted per site (reachable) */
     const char *unaudited;       /* why the program's blocks could not be
                                     seen (its malloc is not libc's), or NULL */
+    const char *spool;           /* the wrapper's spool directory, or NULL */
+    int in_child;                /* written by a writer child (child.h) */
 };
 
 /*
  * Writes RUN with the blocks of SNAP (classified, with the edges among lost
  * blocks; NULL when the table could not be copied), the stacks, the marks and
- * the modules MODS into the database at PATH (created if missing).  Returns the new
- * run's id; or -1 after one warning line, with the database unchanged (an
+ * the modules MODS into the database at PATH (created if missing), or
+ * into RUN->spool when it is set.  Returns the new run's id (0 for a run
+ * file); or -1 after one warning line, with the database unchanged (an
  * unreadable file, another schema version, a write error).  Then the run
  * goes to $TMPDIR/leakaudit-PID.db (/tmp without TMPDIR) if it can, and the
  * warning names that file.

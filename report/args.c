@@ -52,6 +52,8 @@ void rp_args_usage(FILE *out)
           "                           frames above the program's fold into a line)\n"
           "  --note-processes FILE    (for leakaudit) count the processes that FILE\n"
           "                           lists as not audited into DB for --session\n"
+          "  --import SPOOL           (for leakaudit) add the runs written as files\n"
+          "                           into SPOOL (a directory, or one run file) to DB\n"
           "  -h, --help               this help\n"
           "  -V, --version            the version\n"
           "\n"
@@ -94,7 +96,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
            O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE,
-           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE };
+           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE, O_IMPORT };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -114,6 +116,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         { "verbose", no_argument, NULL, 'v' },
         { "full-stacks", no_argument, NULL, O_FULL_STACKS },
         { "note-processes", required_argument, NULL, O_NOTE },
+        { "import", required_argument, NULL, O_IMPORT },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -202,6 +205,10 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
             a->action = RP_ARGS_NOTE;
             a->note = optarg;
             break;
+        case O_IMPORT:
+            a->action = RP_ARGS_NOTE;
+            a->import = optarg;
+            break;
         case 'h':
             a->action = RP_ARGS_HELP;
             return 0;
@@ -220,8 +227,10 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
                          argv[optind]);
     if (a->merge && a->per_run)
         return bad_usage("%s: --merge and --per-run ask for opposites", "--per-run");
-    if (a->action == RP_ARGS_NOTE && (a->npaths != 1 || !a->filter.session))
+    if (a->action == RP_ARGS_NOTE && a->note && (a->npaths != 1 || !a->filter.session))
         return bad_usage("--note-processes %s wants --session and one database", a->note);
+    if (a->action == RP_ARGS_NOTE && a->import && a->npaths != 1)
+        return bad_usage("--import %s wants one database", a->import);
     if (a->growth && a->format != FMT_TEXT && a->format != FMT_JSON)
         return bad_usage("--growth reports as text or json, not '%s'",
                          rp_format_names[a->format]);

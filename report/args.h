@@ -36,6 +36,7 @@ struct rp_args {
     struct rp_emit_opts emit;      /* color: -1 for auto */
     int progress;                  /* --progress: -1 auto, 1, 0 */
     const char *note;              /* --note-processes FILE (action NOTE) */
+    const char *import;            /* --import SPOOL (action NOTE) */
 };
 
 /*

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "analyze.h"
 #include "args.h"
+#include "import.h"
 #include "db.h"
 #include "emit.h"
 #include "merge.h"
@@ -227,7 +228,10 @@ int main(int argc, char **argv)
         puts("leakaudit-report " PACKAGE_VERSION);
     else if (status == 0 && a.action == RP_ARGS_NOTE) {
         char err[1024];
-        if (rp_db_note_processes(a.paths[0], a.filter.session, a.note, err, sizeof err) != 0) {
+        if (a.import && rp_import(a.paths[0], a.import) != 0)
+            status = RP_EXIT_BAD_INPUT;
+        if (a.note &&
+            rp_db_note_processes(a.paths[0], a.filter.session, a.note, err, sizeof err) != 0) {
             fprintf(stderr, "leakaudit-report: %s\n", err);
             status = RP_EXIT_BAD_INPUT;
         }

@@ -47,7 +47,7 @@ under "$WORK/v.db" env TMPDIR="$WORK" "$PROGS/exits" return 6 > "$WORK/o" 2> "$W
 check_eq "injected: a database of schema version 99 -> status and output stand" "$?:$(cat "$WORK/o")" "6:mode return"
 check_eq "... it keeps its one run, not mixed with ours" "$(q "$WORK/v.db" 'SELECT count(*) FROM runs')" 1
 check_grep "... one line that says so and names the fallback" \
-    "^leakaudit: cannot write the run to $WORK/v.db: the database has schema version 99, this shim writes version [0-9]+; written to .* instead$" "$WORK/e"
+    "^leakaudit: cannot write the run to $WORK/v.db: the database has schema version 99, this version of leakaudit writes version [0-9]+; written to .* instead$" "$WORK/e"
 check_eq "... the run is in the fallback file" "$(q "$(fallback "$WORK/e")" 'SELECT max(exit_code) FROM runs')" 6
 rm -f "$WORK"/leakaudit-*.db
 

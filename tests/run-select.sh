@@ -98,6 +98,46 @@ check_eq "--skip: the project's own program left alone when asked" \
 "$WRAPPER" --include 'a,b' true 2> "$WORK/bad.err"
 check_eq "--include with a comma: status 2, one line" "$?:$(wc -l < "$WORK/bad.err")" "2:1"
 
+# ---- the spool: run files instead of SQLite in each process ------------------------------
+mkdir -p "$WORK/spool"
+maps_of "$WORK/sp.db" LEAKAUDIT_SPOOL="$WORK/spool" > "$WORK/spool.maps"
+check_eq "with a spool (LEAKAUDIT_SPOOL): libunwind loaded, SQLite not, no database written" \
+    "$(grep -c libunwind "$WORK/spool.maps" | grep -c '^[1-9]'):$(grep -c libsqlite3 "$WORK/spool.maps"):$(test -e "$WORK/sp.db" && echo db)" "1:0:"
+check_eq "... its run a record in the spool's log" "$(ls "$WORK/spool"):$(head -c 8 "$WORK/spool/runs.log")" "runs.log:LKAUDRUN"
+"$REPORT" --import "$WORK/spool" "$WORK/sp.db" 2> "$WORK/imp.err"
+check_eq "leakaudit-report --import: the run in the database, the spool gone, nothing said" \
+    "$?:$(q "$WORK/sp.db" "SELECT count(*) FROM runs WHERE exe LIKE '%/cat'"):$(test -e "$WORK/spool" && echo left):$(cat "$WORK/imp.err")" "0:1::"
+under "$WORK/gone.db" env LEAKAUDIT_SPOOL="$WORK/gone" "$PROGS/leaks" > /dev/null 2> "$WORK/gone.err"
+check_eq "a spool that is gone (a process that outlived the wrapper): the run goes to the database, silently" \
+    "$(q "$WORK/gone.db" "SELECT count(*) FROM runs"):$(grep -c '^leakaudit:' "$WORK/gone.err")" "1:0"
+: > "$WORK/afile"
+under "$WORK/file.db" env LEAKAUDIT_SPOOL="$WORK/afile" "$PROGS/leaks" > /dev/null 2> "$WORK/file.err"
+check_eq "a spool that is not a directory: one line, and the run in the database" \
+    "$(q "$WORK/file.db" "SELECT count(*) FROM runs"):$(grep -c "^leakaudit: cannot write the run to $WORK/afile: Not a directory; writing it to $WORK/file.db$" "$WORK/file.err")" "1:1"
+printf 'LKAUDRUN, but not a run' > "$WORK/bad.run"
+"$REPORT" --import "$WORK/bad.run" "$WORK/bad.db" 2> "$WORK/bad.err"
+check_eq "--import of a file that is not a run file: status 2, one line, the file kept" \
+    "$?:$(wc -l < "$WORK/bad.err"):$(grep -c "^leakaudit-report: $WORK/bad.run: not imported: .*; the file is kept$" "$WORK/bad.err"):$(test -e "$WORK/bad.run" && echo kept)" "2:1:1:kept"
+mkdir -p "$WORK/tmp"
+(cd "$P" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL TMPDIR="$WORK/tmp" "$WRAPPER" --check -o late.db -- \
+    sh -c 'make -s check > /dev/null; (sleep 1; exec ./leaks > /dev/null) &' > /dev/null 2> "$WORK/late.err")
+check_eq "the wrapper imports its spool and leaves nothing in TMPDIR" \
+    "$(q "$P/late.db" "SELECT count(*) FROM runs"):$(ls -A "$WORK/tmp")" "3:"
+sleep 2
+check_eq "... a process that outlives it writes into the database itself, silently" \
+    "$(q "$P/late.db" "SELECT count(*) FROM runs"):$(grep -c '^leakaudit:' "$WORK/late.err")" "4:0"
+
+rm -f "$P/term.db"
+(cd "$P" && TMPDIR="$WORK/tmp" exec "$WRAPPER" -o term.db -- sh -c "echo \$\$ > '$WORK/sleeper'; ./leaks; exec sleep 30" > /dev/null 2>&1) &
+wpid=$!
+for i in $(seq 1 200); do [ -s "$WORK/sleeper" ] && [ -s "$WORK/tmp/leakaudit-spool."*/runs.log ] 2> /dev/null && break; sleep 0.05; done
+# As a CI runner's timeout does: SIGTERM to the wrapper and its program.
+kill -TERM $wpid
+kill -TERM "$(cat "$WORK/sleeper")"
+wait $wpid
+check_eq "the wrapper killed by SIGTERM: it imports its spool first, and dies of the signal" \
+    "$?:$(q "$P/term.db" "SELECT group_concat(replace(exe, '$P/', '')) FROM runs"):$(ls -A "$WORK/tmp")" "143:leaks:"
+
 # ---- reachable blocks per site -----------------------------------------------------------
 under "$WORK/site.db" "$PROGS/world" many 20000 > /dev/null
 LEAKAUDIT_KEEP_REACHABLE=1 under "$WORK/rows.db" "$PROGS/world" many 20000 > /dev/null

@@ -34,7 +34,7 @@ int main(void)
     real_resolve();
     /* libunwind and SQLite, which a started shim opens (libs.h). */
     char err[240];
-    if (libs_load(err, sizeof err) != 0) {
+    if (libs_load(LIBS_UNWIND | LIBS_SQLITE, err, sizeof err) != 0) {
         fprintf(stderr, "check_unit: %s\n", err);
         return 1;
     }

@@ -10,6 +10,7 @@
 
 #include "seqbatch.h"
 #include "db.h"
+#include "import.h"
 #include "livetable.h"
 #include "marks.h"
 #include "scan.h"
@@ -276,6 +277,120 @@ START_TEST(rows_across_batches)
 }
 END_TEST
 
+/* Every table of the database at PATH as text, row by row (the runs
+ * without the time their write took), into BUF. */
+static void dump(const char *path, char *buf, size_t len)
+{
+    static const char *const q[] = {
+        "SELECT pid, ppid, exe, cwd, session, start_time, end_time, end_reason, exit_code,"
+        " signal, depth, complete, scan, blocks, bytes, shim_version, unaudited,"
+        " scan_seconds, stack_hits, stack_unwinds, stack_mismatches FROM runs ORDER BY id",
+        "SELECT * FROM args ORDER BY run, idx", "SELECT * FROM modules ORDER BY run, id",
+        "SELECT * FROM blocks ORDER BY run, address", "SELECT * FROM marks ORDER BY run, id",
+        "SELECT * FROM reachable ORDER BY run, stack", "SELECT * FROM edges ORDER BY run, src",
+        "SELECT * FROM stacks ORDER BY run, id", "SELECT * FROM frames ORDER BY run, stack, level",
+    };
+    sqlite3 *db;
+    size_t at = 0;
+
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+        sqlite3_stmt *st;
+        ck_assert_int_eq(sqlite3_prepare_v2(db, q[i], -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                const unsigned char *t = sqlite3_column_text(st, c);
+                at += (size_t)snprintf(buf + at, len - at, "%s|", t ? (const char *)t : "NULL");
+                ck_assert_uint_lt(at, len);
+            }
+            buf[at++] = '\n';
+        }
+        sqlite3_finalize(st);
+        at += (size_t)snprintf(buf + at, len - at, "--\n");
+    }
+    sqlite3_close(db);
+}
+
+/* The same run written into the database, and as a run file into a spool
+ * that is then imported: the same rows, to the last column. */
+START_TEST(spool_same_rows)
+{
+    uintptr_t pcs[2] = { (uintptr_t)&record + 1, (uintptr_t)&setup + 1 };
+    uint32_t s1 = sd_intern(pcs, 2);
+    struct la_run_record rec = record(1);
+    const size_t n = 64 * 3 + 5;
+    char dir[] = "/tmp/la-spool-XXXXXX", db2[64];
+
+    for (size_t i = 0; i < n; i++)
+        add_block(0x10000 + i * 32, 1 + i, 1 + i, s1);
+    uint32_t m = marks_add(0x10000, s1, strdup("on purpose"));
+    lt_set_mark(0x10000, m);
+    rec.checkpoints = 1;
+    rec.unaudited = NULL;
+    ck_assert_int_gt(write_run(&rec), 0);
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    rec.spool = dir;
+    ck_assert_int_eq(write_run(&rec), 0);
+    snprintf(db2, sizeof db2, "%s.db", dir);
+    ck_assert_int_eq(rp_import(db2, dir), 0);
+    ck_assert_int_eq(access(dir, F_OK), -1); /* imported, then removed */
+
+    static char a[1 << 20], b[1 << 20];
+    dump(dbpath, a, sizeof a);
+    dump(db2, b, sizeof b);
+    ck_assert_uint_gt(strlen(a), 64 * 3 * 10);
+    ck_assert_str_eq(a, b);
+    unlink(db2);
+    free(marks_get(m)->why);
+    marks_get(m)->why = NULL;
+}
+END_TEST
+
+/* A run log with bytes that are no whole run between two runs (a writer
+ * killed in the middle): both runs go in; a file that is no run log at
+ * all is kept, and the database not made. */
+START_TEST(spool_damaged_log)
+{
+    struct la_run_record rec = record(1);
+    char dir[] = "/tmp/la-spool-XXXXXX", path[128], db2[64];
+    FILE *f;
+
+    add_block(0x1000, 40, 1, sd_intern((uintptr_t[]){ (uintptr_t)&record + 1 }, 1));
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    rec.spool = dir;
+    ck_assert_int_eq(write_run(&rec), 0);
+    snprintf(path, sizeof path, "%s/runs.log", dir);
+    f = fopen(path, "a");
+    fputs("LKAUDRUN\2\0\0\0 and then the writer was killed", f);
+    fclose(f);
+    rec.pid = 4343;
+    ck_assert_int_eq(write_run(&rec), 0);
+    snprintf(db2, sizeof db2, "%s.db", dir);
+    ck_assert_int_eq(rp_import(db2, dir), 0);
+    ck_assert_int_eq(access(dir, F_OK), -1);
+
+    struct rp_db db;
+    struct rp_filter all = { .run = -1 };
+    char err[256];
+    ck_assert_int_eq(rp_db_read(db2, &all, &db, err, sizeof err), 0);
+    ck_assert_uint_eq(db.nruns, 2);
+    ck_assert_int_eq(db.runs[0].pid, 4242);
+    ck_assert_int_eq(db.runs[1].pid, 4343);
+    rp_db_free(&db);
+    unlink(db2);
+
+    snprintf(path, sizeof path, "%s.junk", dir);
+    f = fopen(path, "w");
+    fputs("not a run log", f);
+    fclose(f);
+    ck_assert_int_eq(rp_import(db2, path), 1);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    ck_assert_int_eq(access(db2, F_OK), -1);
+    unlink(path);
+}
+END_TEST
+
 Suite *schema_suite(void);
 Suite *schema_suite(void)
 {
@@ -288,6 +403,8 @@ Suite *schema_suite(void)
     tcase_add_test(tc, bad_files_refused);
     tcase_add_test(tc, session_filter);
     tcase_add_test(tc, rows_across_batches);
+    tcase_add_test(tc, spool_same_rows);
+    tcase_add_test(tc, spool_damaged_log);
     suite_add_tcase(s, tc);
     return s;
 }

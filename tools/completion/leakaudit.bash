@@ -11,7 +11,7 @@ _leakaudit_report()
             COMPREPLY=($(compgen -W "leak cycle repeated-mark intentional reachable none" -- "$cur")); return ;;
         --color|--progress)
             COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        -o|--output|--suppressions|--baseline|--note-processes)
+        -o|--output|--suppressions|--baseline|--note-processes|--import)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --run|--session|--max-marks-per-site)
             COMPREPLY=(); return ;;
@@ -20,7 +20,7 @@ _leakaudit_report()
         COMPREPLY=($(compgen -W "--format --output --fail-on --suppressions
             --no-builtin-suppressions --list-suppressions --max-marks-per-site
             --baseline --run --session --merge --per-run --growth --color --progress
-            --verbose --full-stacks --note-processes --help --version" -- "$cur"))
+            --verbose --full-stacks --note-processes --import --help --version" -- "$cur"))
     else
         COMPREPLY=($(compgen -f -X '!*.db' -- "$cur") $(compgen -d -- "$cur"))
     fi
