@@ -127,6 +127,19 @@ sleep 2
 check_eq "... a process that outlives it writes into the database itself, silently" \
     "$(q "$P/late.db" "SELECT count(*) FROM runs"):$(grep -c '^leakaudit:' "$WORK/late.err")" "4:0"
 
+cp "$PROGS/crash" "$P/"
+(cd "$P" && "$WRAPPER" -o crash.db -- ./crash segv > /dev/null 2>&1)
+check_eq "a crash under the wrapper: its writer child appends to the spool, the run imported" \
+    "$?:$(q "$P/crash.db" "SELECT signal, (SELECT count(*) FROM blocks WHERE class = 3) FROM runs")" "139:11|3"
+rm -rf "$WORK/tmp2"; mkdir -p "$WORK/tmp2"
+TMPDIR="$WORK/tmp2" LEAKAUDIT_SPOOL="$WORK/gone" under "$WORK/cg.db" "$PROGS/crash" segv > /dev/null 2> "$WORK/cg.err"
+f=$(ls "$WORK/tmp2")
+check_eq "... with the spool gone, the child, which must not load SQLite, writes a run log in TMPDIR" \
+    "$(echo "$f" | grep -c '^leakaudit-[0-9]*\.runs$'):$(grep -c "^leakaudit: cannot write the run to $WORK/gone: No such file or directory; written to $WORK/tmp2/$f instead (leakaudit-report --import $WORK/tmp2/$f $WORK/cg.db adds it)$" "$WORK/cg.err")" "1:1"
+"$REPORT" --import "$WORK/tmp2/$f" "$WORK/cg.db"
+check_eq "... which the command that line gives adds to the database" \
+    "$?:$(q "$WORK/cg.db" "SELECT signal FROM runs"):$(ls -A "$WORK/tmp2")" "0:11:"
+
 rm -f "$P/term.db"
 (cd "$P" && TMPDIR="$WORK/tmp" exec "$WRAPPER" -o term.db -- sh -c "echo \$\$ > '$WORK/sleeper'; ./leaks; exec sleep 30" > /dev/null 2>&1) &
 wpid=$!
