@@ -48,6 +48,8 @@ void rp_args_usage(FILE *out)
           "  --progress WHEN          progress on stderr: auto (default: on a terminal,\n"
           "                           for work over a second), always, never\n"
           "  -v, --verbose            text: show reachable sites too\n"
+          "  --source-root DIR        sarif, junit: paths relative to DIR (default:\n"
+          "                           the git work tree's top, or the current directory)\n"
           "  --full-stacks            text: every frame (by default, the runtime's\n"
           "                           frames above the program's fold into a line)\n"
           "  --note-processes FILE    (for leakaudit) count the processes that FILE\n"
@@ -96,7 +98,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
            O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE,
-           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE, O_IMPORT };
+           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE, O_IMPORT, O_SOURCE_ROOT };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -115,6 +117,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         { "output", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
         { "full-stacks", no_argument, NULL, O_FULL_STACKS },
+        { "source-root", required_argument, NULL, O_SOURCE_ROOT },
         { "note-processes", required_argument, NULL, O_NOTE },
         { "import", required_argument, NULL, O_IMPORT },
         { "help", no_argument, NULL, 'h' },
@@ -197,6 +200,9 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
             break;
         case 'v':
             a->emit.verbose = 1;
+            break;
+        case O_SOURCE_ROOT:
+            a->source_root = optarg;
             break;
         case O_FULL_STACKS:
             a->emit.full_stacks = 1;

@@ -32,6 +32,7 @@ struct rp_args {
     int builtin;                   /* 0: --no-builtin-suppressions */
     int list;                      /* --list-suppressions */
     const char *baseline;          /* --baseline OLD.db, or NULL */
+    const char *source_root;       /* --source-root DIR, or NULL */
     int merge, per_run, growth; /* --merge, --per-run: as asked (main.c decides) */
     struct rp_emit_opts emit;      /* color: -1 for auto */
     int progress;                  /* --progress: -1 auto, 1, 0 */

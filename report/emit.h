@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "growth.h"
+#include "places.h"
 #include "policy.h"
 
 struct rp_emit_opts {
@@ -27,8 +28,10 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
 void rp_emit_json(FILE *out, const struct rp_db *db, const struct rp_findings *f,
                   const struct rp_summary *sum);
 
-/* SARIF 2.1.0: one result per failing finding. */
-void rp_emit_sarif(FILE *out, const struct rp_db *db, const struct rp_findings *f);
+/* SARIF 2.1.0 (emit_sarif.c): one result per place, error when it fails
+ * (by FAIL_MASK, the policy's), warning when it does not. */
+void rp_emit_sarif(FILE *out, const struct rp_db *db, const struct rp_places *pl,
+                   unsigned fail_mask);
 
 /* HTML: one self-contained page (emit_html.c). */
 void rp_emit_html(FILE *out, const struct rp_db *db, const struct rp_findings *f,
@@ -40,11 +43,13 @@ void rp_emit_html(FILE *out, const struct rp_db *db, const struct rp_findings *f
  * bytes.  Identical stacks add up; lines are sorted. */
 void rp_emit_folded(FILE *out, const struct rp_findings *f);
 
-/* JUnit XML, for CI test reporters: one test case per failing finding
- * (its failure carries the stack), or one passing test case when none
- * fails. */
-void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_findings *f,
-                   const struct rp_summary *sum);
+/* JUnit XML, for CI test reporters: one test case per failing place,
+ * named by the place alone (kind, function, file:line relative to the
+ * source root: no count, so that its history holds when sizes change),
+ * its failure carrying the stacks; or one passing test case when none
+ * fails.  SECONDS is the report's time. */
+void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_places *pl,
+                   double seconds);
 
 /* --growth: the sites that grew between snapshots, as text (a GREW or OK
  * line last) or as JSON ("format": "leakaudit-growth", docs/json.md). */
@@ -69,6 +74,10 @@ size_t rp_runtime_frames(const struct rp_stack *st);
  * frame of the program's own module (a stripped program); NULL when no
  * frame is the program's. */
 const struct rp_frame *rp_own_frame(const struct rp_stack *st);
+
+/* Frame F's name into TEXT (CAP bytes): its function, or MODULE+0xOFFSET
+ * without symbols, or "??" without a module either. */
+void rp_frame_name(const struct rp_frame *f, char *text, size_t cap);
 
 /* Where frame F is, in one piece of TEXT (CAP bytes): "FUNCTION FILE:LINE",
  * or "MODULE+0xOFFSET" without symbols. */

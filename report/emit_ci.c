@@ -133,51 +133,57 @@ static void xml_stack(FILE *out, const char *title, const struct rp_stack *st)
     rp_emit_frames(out, st, 0, "    ", xml_str);
 }
 
-void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_findings *f,
-                   const struct rp_summary *sum)
+void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_places *pl,
+                   double seconds)
 {
-    uint64_t tests = sum->failing ? sum->failing : 1;
+    uint64_t tests = pl->failing ? pl->failing : 1;
+    double each = seconds / (double)tests;
 
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-    fprintf(out, "<testsuites name=\"leakaudit\" tests=\"%llu\" failures=\"%llu\">\n",
-            (unsigned long long)tests, (unsigned long long)sum->failing);
-    fputs("  <testsuite name=\"leakaudit ", out);
+    fprintf(out, "<testsuites name=\"leakaudit\" tests=\"%llu\" failures=\"%llu\" "
+            "time=\"%.3f\">\n", (unsigned long long)tests, (unsigned long long)pl->failing,
+            seconds);
+    fputs("  <testsuite name=\"leakaudit\"", out);
+    fprintf(out, " tests=\"%llu\" failures=\"%llu\" errors=\"0\" skipped=\"0\" "
+            "time=\"%.3f\">\n", (unsigned long long)tests, (unsigned long long)pl->failing,
+            seconds);
+    fputs("    <properties><property name=\"database\" value=\"", out);
     xml_str(out, db->path);
-    fprintf(out, "\" tests=\"%llu\" failures=\"%llu\" errors=\"0\" skipped=\"0\">\n",
-            (unsigned long long)tests, (unsigned long long)sum->failing);
-    for (size_t i = 0; i < f->n; i++) {
-        const struct rp_finding *x = &f->v[i];
-        char title[512];
-        if (!x->fails)
+    fputs("\"/></properties>\n", out);
+    for (size_t i = 0; i < pl->n; i++) {
+        const struct rp_place *p = &pl->v[i];
+        if (!p->fails)
             continue;
-        const struct rp_stack *st = x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack;
-        const struct rp_frame *src = rp_source_frame(st);
-        rp_finding_title(x, title, sizeof title);
-        fprintf(out, "    <testcase classname=\"leakaudit.%s\" name=\"", rp_kind_name(x->kind));
-        xml_str(out, title);
-        if (src) {
-            fputs(" (", out);
-            xml_str(out, src->file);
-            if (src->line > 0)
-                fprintf(out, ":%d", src->line);
-            fputc(')', out);
-        }
+        fprintf(out, "    <testcase classname=\"leakaudit.%s\" name=\"", rp_kind_name(p->kind));
+        xml_str(out, rp_kind_name(p->kind));
+        fputs(" at ", out);
+        xml_str(out, p->name);
         fputc('"', out);
-        if (src) {
+        if (p->file) {
             fputs(" file=\"", out);
-            xml_str(out, src->file);
+            xml_str(out, p->file);
             fputc('"', out);
-            if (src->line > 0)
-                fprintf(out, " line=\"%d\"", src->line);
+            if (p->line > 0)
+                fprintf(out, " line=\"%d\"", p->line);
         }
-        fprintf(out, ">\n      <failure type=\"%s\" message=\"", rp_kind_name(x->kind));
-        xml_str(out, title);
-        fprintf(out, "\">run %lld: ", (long long)x->run->id);
-        xml_stack(out, title, st);
+        fprintf(out, " time=\"%.3f\">\n      <failure type=\"%s\" message=\"", each,
+                rp_kind_name(p->kind));
+        fprintf(out, "%llu bytes in %llu blocks, %llu run%s", (unsigned long long)p->bytes,
+                (unsigned long long)p->blocks, (unsigned long long)p->nruns,
+                p->nruns == 1 ? "" : "s");
+        fputs("\">", out);
+        for (size_t k = 0; k < p->n; k++) {
+            const struct rp_finding *x = p->v[k];
+            char title[512];
+            rp_finding_title(x, title, sizeof title);
+            if (k)
+                fputc('\n', out);
+            xml_stack(out, title, x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack);
+        }
         fputs("      </failure>\n    </testcase>\n", out);
     }
-    if (!sum->failing)
-        fputs("    <testcase classname=\"leakaudit\" name=\"no unmarked leak, cycle or "
-              "repeated mark\"/>\n", out);
+    if (!pl->failing)
+        fprintf(out, "    <testcase classname=\"leakaudit\" name=\"no unmarked leak, cycle or "
+                "repeated mark\" time=\"%.3f\"/>\n", seconds);
     fputs("  </testsuite>\n</testsuites>\n", out);
 }

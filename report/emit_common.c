@@ -61,9 +61,7 @@ size_t rp_runtime_frames(const struct rp_stack *st)
     return 0;
 }
 
-/* Frame F's name: its function, or MODULE+0xOFFSET without symbols, or
- * "??" without a module either. */
-static void frame_name(const struct rp_frame *f, char *text, size_t cap)
+void rp_frame_name(const struct rp_frame *f, char *text, size_t cap)
 {
     if (f->function)
         snprintf(text, cap, "%s", f->function);
@@ -80,7 +78,7 @@ void rp_frame_place(const struct rp_frame *f, char *text, size_t cap)
     else if (f->function && f->file)
         snprintf(text, cap, "%s %s", f->function, f->file);
     else if (f->function || f->module)
-        frame_name(f, text, cap);
+        rp_frame_name(f, text, cap);
     else
         snprintf(text, cap, "0x%llx", (unsigned long long)f->pc);
 }
@@ -150,7 +148,7 @@ void rp_emit_frames(FILE *out, const struct rp_stack *st, size_t first, const ch
         } else {
             /* Placeable all the same: symbolize it later with the offset. */
             char name[4200];
-            frame_name(f, name, sizeof name);
+            rp_frame_name(f, name, sizeof name);
             put(out, name);
         }
         if (f->file) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -25,6 +26,15 @@
 #include "symbolize.h"
 
 static struct rp_progress progress = { .mode = -1 };
+static struct timespec started; /* the report's start, for JUnit's times */
+
+static double rp_seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
 
 /* Analyses every run of DB and symbolizes every stack a finding shows. */
 static void find_all(struct rp_db *db, const struct rp_analysis_opts *ao,
@@ -179,14 +189,24 @@ static int report_findings(const struct rp_args *a, struct report *r)
     rp_policy_runs(&r->db, &r->policy, &sum);
     rp_findings_sort(&r->f);
 
-    if (a->format == FMT_JSON)
+    if (a->format == FMT_SARIF || a->format == FMT_JUNIT) {
+        struct rp_places pl;
+        char *root = rp_source_root(a->source_root, err, sizeof err);
+        if (!root) {
+            fprintf(stderr, "leakaudit-report: %s\n", err);
+            return RP_EXIT_BAD_INPUT;
+        }
+        rp_places_build(&pl, &r->f, root);
+        if (a->format == FMT_SARIF)
+            rp_emit_sarif(r->out, &r->db, &pl, r->policy.fail_mask);
+        else
+            rp_emit_junit(r->out, &r->db, &pl, rp_seconds_since(&started));
+        rp_places_free(&pl);
+        free(root);
+    } else if (a->format == FMT_JSON)
         rp_emit_json(r->out, &r->db, &r->f, &sum);
-    else if (a->format == FMT_SARIF)
-        rp_emit_sarif(r->out, &r->db, &r->f);
     else if (a->format == FMT_FOLDED)
         rp_emit_folded(r->out, &r->f);
-    else if (a->format == FMT_JUNIT)
-        rp_emit_junit(r->out, &r->db, &r->f, &sum);
     else if (a->format == FMT_HTML)
         rp_emit_html(r->out, &r->db, &r->f, &sum);
     else
@@ -220,7 +240,10 @@ int main(int argc, char **argv)
 {
     struct rp_args a;
     struct report r = { 0 };
-    int status = rp_args_parse(argc, argv, &a), done = 0;
+    int status, done = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    status = rp_args_parse(argc, argv, &a);
 
     if (status == 0 && a.action == RP_ARGS_HELP)
         rp_args_usage(stdout);

@@ -188,6 +188,43 @@ static int die_chain(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int n)
     return n;
 }
 
+/*
+ * FILE as a new string, absolute: a relative name (as the compiler was
+ * given it) joined to the compilation unit's directory, "." and ".."
+ * resolved by name; FILE itself when there is no directory to join.
+ */
+static char *src_file(Dwarf_Die *cudie, const char *file)
+{
+    Dwarf_Attribute a;
+    const char *dir;
+
+    if (!file || file[0] == '/' || !cudie ||
+        !(dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &a))) || dir[0] != '/')
+        return rp_xstrdup(file);
+    size_t n = strlen(dir) + strlen(file) + 2, len = 0;
+    char *joined = rp_xmalloc(n), *out = rp_xmalloc(n);
+    snprintf(joined, n, "%s/%s", dir, file);
+    /* Each component onto OUT: "." dropped, ".." takes the last one off. */
+    for (char *save = NULL, *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0) {
+            while (len > 0 && out[--len] != '/')
+                ;
+            continue;
+        }
+        out[len++] = '/';
+        size_t k = strlen(c);
+        memcpy(out + len, c, k);
+        len += k;
+    }
+    if (len == 0)
+        out[len++] = '/';
+    out[len] = '\0';
+    free(joined);
+    return out;
+}
+
 /* Resolves ADDR (already moved back one byte) in file F into frames. */
 static void sym_resolve(struct rp_symbolizer *s, struct symfile *f,
                         uint64_t addr)
@@ -214,7 +251,7 @@ static void sym_resolve(struct rp_symbolizer *s, struct symfile *f,
     size_t nfiles = 0;
     if (cudie)
         dwarf_getsrcfiles(cudie, &files, &nfiles);
-    char *cur_file = rp_xstrdup(file);
+    char *cur_file = src_file(cudie, file);
     int cur_line = line;
     char *subprogram = NULL;
     for (int i = nscopes - 1; i >= 0; i--) { /* innermost first */
@@ -236,7 +273,7 @@ static void sym_resolve(struct rp_symbolizer *s, struct symfile *f,
         if (files && dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &a), &idx) == 0)
             cf = dwarf_filesrc(files, idx, NULL, NULL);
         dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &a), &cl);
-        cur_file = rp_xstrdup(cf);
+        cur_file = src_file(cudie, cf);
         cur_line = (int)cl;
     }
     struct rp_frame *fr = sym_push(s);

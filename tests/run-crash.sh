@@ -137,7 +137,7 @@ check_grep "... and says the run was killed by signal 11" "killed by signal 11" 
 "$REPORT" --format json "$WORK/abort.db" > "$WORK/r.json"
 check_eq "JSON: the run's signal is 6 and its exit_code null" \
     "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; print(r["signal"], r["exit_code"])' "$WORK/r.json")" "6 None"
-"$WRAPPER" -o "$WORK/w.db" --check -- "$PROGS/crash" segv > "$WORK/w.out" 2> /dev/null
+"$WRAPPER" -o "$WORK/w.db" --check -- "$PROGS/crash" segv > /dev/null 2> "$WORK/w.out"
 check_eq "leakaudit --check: the program's status (139) and the report on its leaks" \
     "$?:$(grep -c 'killed by signal 11' "$WORK/w.out")" "139:1"
 

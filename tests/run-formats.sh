@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-formats.sh: the report's formats for other tools, on
-# tests/programs/graph.c: SARIF (code scanning), folded stacks (flame
-# graphs), JUnit XML (test reporters), and -o.
+# tests/programs/graph.c: SARIF (code scanning, checked against its schema
+# and GitHub's rules), folded stacks (flame graphs), JUnit XML (test
+# reporters), and -o.
 . "$top_srcdir/tests/lib.sh"
 
 # The known answer: tests/programs/graph.c (run-classes.sh checks its
@@ -10,30 +11,92 @@ graph=$WORK/graph.db
 under "$graph" "$PROGS/graph" > /dev/null
 report_json graph "$graph"
 
-# SARIF.
-"$REPORT" --format sarif "$graph" > "$WORK/graph.sarif"
+# SARIF, for code scanning: valid against SARIF 2.1.0's JSON schema and
+# GitHub's ingestion rules (Microsoft's SARIF Multitool, from npm:
+# tools/install-deps --tests), one result per place in the program's own
+# code, its paths relative to the source root.
+mt=$(npm root -g 2> /dev/null)/@microsoft/sarif-multitool-linux
+"$REPORT" --format sarif --source-root "$top_srcdir" "$graph" > "$WORK/graph.sarif"
 check_eq "sarif: status follows the policy" "$?" 1
-"$PY" - "$WORK/graph.sarif" > "$WORK/sarif.check" <<'PY'
-import json, sys
+if [ -f "$mt/sarif-2.1.0.json" ] && [ -x "$mt/Sarif.Multitool" ]; then
+    "$PY" - "$mt/sarif-2.1.0.json" "$WORK/graph.sarif" > "$WORK/schema.check" 2>&1 <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+errors = sorted(cls(schema).iter_errors(json.load(open(sys.argv[2]))), key=str)
+for e in errors[:5]:
+    print(list(e.absolute_path), e.message[:200])
+print(len(errors), "errors")
+PY
+    check_eq "sarif: valid against the SARIF 2.1.0 JSON schema (python3-jsonschema)" "$(tail -n 1 "$WORK/schema.check")" "0 errors"
+    rm -f "$WORK/mt.sarif"
+    "$mt/Sarif.Multitool" validate --rule-kind "Gh;Sarif" --json-schema "$mt/sarif-2.1.0.json" \
+        -o "$WORK/mt.sarif" "$WORK/graph.sarif" > "$WORK/mt.out" 2>&1
+    # SARIF2005 asks for the tool's informationUri: leakaudit has no home
+    # page to name, and a placeholder would be worse.
+    check_eq "sarif: GitHub's and SARIF's rules (SARIF Multitool validate): no error, no warning but SARIF2005" \
+        "$?:$(grep -E ': (error|warning) ' "$WORK/mt.out" | grep -v ': warning SARIF2005: ' | head -n 3)" "0:"
+else
+    fail "sarif: Microsoft's SARIF Multitool is not installed (tools/install-deps --tests)"
+fi
+"$PY" - "$WORK/graph.sarif" "$top_srcdir" > "$WORK/sarif.check" <<'PY'
+import json, os, sys
 d = json.load(open(sys.argv[1]))
-assert d["version"] == "2.1.0" and "sarif-2.1.0" in d["$schema"]
+root = os.path.realpath(sys.argv[2])
 run = d["runs"][0]
 driver = run["tool"]["driver"]
-assert driver["name"] == "leakaudit" and driver["version"]
+assert driver["name"] == "leakaudit" and driver["version"] and "informationUri" not in driver
 ids = [r["id"] for r in driver["rules"]]
-assert ids == ["leakaudit/leak", "leakaudit/cycle", "leakaudit/repeated-mark",
-               "leakaudit/intentional", "leakaudit/reachable"], ids
+assert ids == ["leakaudit/leak", "leakaudit/cycle", "leakaudit/repeated-mark"], ids
+for r in driver["rules"]:
+    assert r["fullDescription"]["text"] and r["help"]["text"], r
+    assert r["defaultConfiguration"]["level"] == "error"
+assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == "file://" + root + "/", run["originalUriBaseIds"]
+places, prints = set(), set()
 for r in run["results"]:
-    assert r["ruleId"] in ids and ids[r["ruleIndex"]] == r["ruleId"]
-    assert r["level"] in ("error", "warning", "note") and r["message"]["text"]
+    assert ids[r["ruleIndex"]] == r["ruleId"] and r["level"] == "error"
     loc = r["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"]["uri"].endswith("graph.c"), loc
+    assert loc["artifactLocation"] == {"uri": "tests/programs/graph.c", "uriBaseId": "SRCROOT"}, loc
     assert loc["region"]["startLine"] >= 1
-    assert r["partialFingerprints"]["leakauditSite/v1"]
+    places.add((r["ruleId"], loc["region"]["startLine"]))
+    prints.add(r["partialFingerprints"]["leakauditPlace/v1"])
+    flow = r["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert flow[-1]["location"]["physicalLocation"]["region"] == loc["region"], flow[-1]
+    p = r["properties"]
+    assert p["runs"] == 1 and p["blocks"] >= 1 and p["bytes"] >= p["blocks"], p
+assert len(places) == len(prints) == len(run["results"])
 print(len(run["results"]), sorted(set(r["ruleId"] for r in run["results"])))
 PY
-check_eq "sarif: required structure; one result per failing finding" "$(cat "$WORK/sarif.check")" \
-    "8 ['leakaudit/cycle', 'leakaudit/leak', 'leakaudit/repeated-mark']"
+check_eq "sarif: rules with descriptions and help; one result per place, relative to SRCROOT, with its stacks" \
+    "$(cat "$WORK/sarif.check")" "8 ['leakaudit/cycle', 'leakaudit/leak', 'leakaudit/repeated-mark']"
+# The same program twice (other addresses, another pid): the same places,
+# the same fingerprints; both runs in one database: one result per place,
+# its runs and blocks added up.
+under "$WORK/graph2.db" "$PROGS/graph" > /dev/null
+under "$WORK/graph2.db" "$PROGS/graph" > /dev/null
+"$REPORT" --format sarif --source-root "$top_srcdir" "$WORK/graph2.db" > "$WORK/graph2.sarif"
+"$PY" - "$WORK/graph.sarif" "$WORK/graph2.sarif" > "$WORK/fp.check" <<'PY'
+import json, sys
+def res(p):
+    return {r["partialFingerprints"]["leakauditPlace/v1"]: r for r in json.load(open(p))["runs"][0]["results"]}
+one, two = res(sys.argv[1]), res(sys.argv[2])
+assert one.keys() == two.keys(), (sorted(one), sorted(two))
+assert all(two[k]["properties"]["runs"] == 2 for k in two)
+assert all(two[k]["properties"]["blocks"] == 2 * one[k]["properties"]["blocks"] for k in one)
+print(len(two))
+PY
+check_eq "sarif: fingerprints stable from one job to the next; runs merged per place" "$(cat "$WORK/fp.check")" 8
+"$REPORT" --format sarif --fail-on none --source-root "$top_srcdir" "$graph" > "$WORK/none.sarif"
+check_eq "sarif: the level follows the policy (--fail-on none: warnings, status 0)" \
+    "$?:$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; print(sorted(set([x["level"] for x in r["results"]] + [x["defaultConfiguration"]["level"] for x in r["tool"]["driver"]["rules"]])))' "$WORK/none.sarif")" \
+    "0:['warning']"
+mkdir -p "$WORK/gitroot/.git" "$WORK/gitroot/sub"
+(cd "$WORK/gitroot/sub" && "$REPORT" --format sarif "$graph" > "$WORK/git.sarif")
+check_eq "sarif: the source root defaults to the git work tree's top; a file outside it is an absolute URI" \
+    "$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; a=r["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]; print(r["originalUriBaseIds"]["SRCROOT"]["uri"] == "file://" + sys.argv[2] + "/", "uriBaseId" not in a and a["uri"].startswith("file:///") and a["uri"].endswith("/tests/programs/graph.c"))' "$WORK/git.sarif" "$(cd "$WORK/gitroot" && pwd -P)")" \
+    "True True"
+"$REPORT" --format sarif --source-root "$WORK/nowhere" "$graph" > /dev/null 2> "$WORK/sr.err"
+check_eq "--source-root that is not there: status 2, one line" "$?:$(wc -l < "$WORK/sr.err")" "2:1"
 
 # Folded stacks (flamegraph.pl, inferno, speedscope): "frame;frame;... BYTES",
 # outermost first, and they account for every leaked byte.
@@ -58,28 +121,40 @@ PY
 check_eq "folded: one line per stack, outermost first, the bytes of every leak and cycle" "$(cat "$WORK/folded.check")" \
     "7 864 direct_a direct_b every_call list pair some_calls triangle"
 
-# JUnit XML: one test case per failing finding, with file and line.
-"$REPORT" --format junit "$graph" > "$WORK/graph.xml"
+# JUnit XML: one test case per failing place, named by the place alone
+# (no count: its history holds when sizes change), unique, with its file
+# relative to the source root and a time.
+"$REPORT" --format junit --source-root "$top_srcdir" "$graph" > "$WORK/graph.xml"
 check_eq "junit: status follows the policy" "$?" 1
-"$PY" - "$WORK/graph.xml" > "$WORK/junit.check" <<'PY'
-import sys, xml.etree.ElementTree as ET
+"$PY" - "$WORK/graph.xml" "$WORK/graph2.db" > "$WORK/junit.check" <<'PY'
+import re, subprocess, sys, xml.etree.ElementTree as ET
+def cases(root):
+    suites = root.findall("testsuite")
+    assert len(suites) == 1
+    c = suites[0].findall("testcase")
+    assert int(root.get("tests")) == int(suites[0].get("tests")) == len(c)
+    float(root.get("time")), float(suites[0].get("time"))
+    return c
 root = ET.parse(sys.argv[1]).getroot()
-assert root.tag == "testsuites"
-suites = root.findall("testsuite")
-assert len(suites) == 1
-cases = suites[0].findall("testcase")
-assert int(root.get("tests")) == int(suites[0].get("tests")) == len(cases)
-failures = [c.find("failure") for c in cases]
+cs = cases(root)
+failures = [c.find("failure") for c in cs]
 assert all(f is not None for f in failures)
-assert int(root.get("failures")) == int(suites[0].get("failures")) == len(failures)
-for c, f in zip(cases, failures):
+assert int(root.get("failures")) == len(failures)
+names = [c.get("name") for c in cs]
+assert len(set(names)) == len(names), names
+for c, f in zip(cs, failures):
     assert c.get("classname") == "leakaudit." + f.get("type")
-    assert c.get("file").endswith("graph.c") and int(c.get("line")) > 0
+    assert re.fullmatch(r"(leak|cycle|repeated-mark) at \w+ tests/programs/graph\.c:[0-9]+", c.get("name")), c.get("name")
+    assert c.get("file") == "tests/programs/graph.c" and int(c.get("line")) > 0
+    assert float(c.get("time")) >= 0
     assert f.get("message") and "#0 " in f.text and "graph.c:" in f.text
-print(len(cases), " ".join(sorted(set(f.get("type") for f in failures))))
+print(len(cs), " ".join(sorted(set(f.get("type") for f in failures))))
 PY
-check_eq "junit: well-formed; one failing test case per failing finding, located" "$(cat "$WORK/junit.check")" \
+check_eq "junit: one failing test case per place, named by it alone, unique, relative, timed" "$(cat "$WORK/junit.check")" \
     "8 cycle leak repeated-mark"
+"$REPORT" --format junit --source-root "$top_srcdir" "$WORK/graph2.db" > "$WORK/graph2.xml"
+check_eq "junit: two runs, twice the blocks: the same test names" \
+    "$("$PY" -c 'import sys, xml.etree.ElementTree as ET; n=lambda p: sorted(c.get("name") for c in ET.parse(p).getroot().iter("testcase")); print(n(sys.argv[1]) == n(sys.argv[2]))' "$WORK/graph.xml" "$WORK/graph2.xml")" True
 under "$WORK/clean.db" "$PROGS/clean" > /dev/null
 "$REPORT" --format junit "$WORK/clean.db" > "$WORK/clean.xml"
 check_eq "junit, nothing fails: status 0, one passing test case" \

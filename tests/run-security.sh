@@ -52,7 +52,7 @@ cp "$db" "$WORK/a<b>&\"c'.db"
 check_eq "junit: well-formed XML, the database path and module path intact after parsing" \
     "$("$PY" -c 'import sys, xml.etree.ElementTree as ET
 r = ET.parse(sys.argv[1]).getroot()
-print(r.find("testsuite").get("name").endswith("a<b>&\"c'"'"'.db"), any(";<m>&.so" in f.text for f in r.iter("failure")))' "$WORK/hostile.xml")" "True True"
+print(r.find("testsuite/properties/property[@name=\"database\"]").get("value").endswith("a<b>&\"c'"'"'.db"), any(";<m>&.so" in f.text for f in r.iter("failure")))' "$WORK/hostile.xml")" "True True"
 check "junit: no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$WORK/hostile.xml'"
 "$REPORT" --format folded --no-builtin-suppressions "$WORK/a<b>&\"c'.db" > "$WORK/hostile.folded" 2> /dev/null
 check_eq "folded: unsymbolized frames named by their module, no ';' or escape inside a frame" \

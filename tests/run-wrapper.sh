@@ -9,19 +9,29 @@ check_eq "the program's status passes through" "$?" 3
 check_eq "the program's stdout passes through" "$(cat "$WORK/out")" "mode return"
 check_eq "-o: the run is in the database" "$(q "$db" 'SELECT exit_code, blocks FROM runs')" "3|1"
 
-"$WRAPPER" --check -o "$db" -- "$PROGS/leaks" > "$WORK/check.out" 2>&1
+"$WRAPPER" --check -o "$db" -- "$PROGS/leaks" > "$WORK/check.out" 2> "$WORK/check.err"
 check_eq "--check: leaks and a program that succeeded: status 1" "$?" 1
-check_grep "--check: the report follows the program's output" "^Leak of 144 bytes in 3 blocks, at leak_every_call .*leaks.c:[0-9]+$" "$WORK/check.out"
-check_grep "--check: only this invocation's runs (not the earlier one)" "^leakaudit-report: .*: 1 run$" "$WORK/check.out"
+check_grep "--check: the report on stderr, as LeakSanitizer's and Valgrind's" "^Leak of 144 bytes in 3 blocks, at leak_every_call .*leaks.c:[0-9]+$" "$WORK/check.err"
+check_eq "... the program's stdout its own" "$(cat "$WORK/check.out")" "$("$PROGS/leaks" 2> /dev/null)"
+check_grep "--check: only this invocation's runs (not the earlier one)" "^leakaudit-report: .*: 1 run$" "$WORK/check.err"
+"$WRAPPER" --check --report "$WORK/rep.txt" -o "$db" -- "$PROGS/leaks" > /dev/null 2> "$WORK/rep.err"
+check_eq "--check --report FILE: the report in FILE, status 1, nothing of it on stderr" \
+    "$?:$(grep -c '^Leak of 144 bytes' "$WORK/rep.txt"):$(grep -c '^Leak of' "$WORK/rep.err")" "1:1:0"
+"$WRAPPER" --report "$WORK/rep.txt" -o "$db" -- "$PROGS/clean" > /dev/null 2> "$WORK/rep.err"
+check_eq "--report without --check: status 2, one line" "$?:$(wc -l < "$WORK/rep.err")" "2:1"
+rm -f "$WORK/outer.db" "$WORK/inner.db"
+"$WRAPPER" -o "$WORK/outer.db" --all -- "$WRAPPER" --check -o "$WORK/inner.db" -- "$PROGS/leaks" > /dev/null 2>&1
+check_eq "nested: the inner wrapper's helpers (report, mktemp, grep) run under no shim" \
+    "$(q "$WORK/outer.db" "SELECT count(*) FROM runs WHERE exe LIKE '%leakaudit-report' OR exe LIKE '%grep' OR exe LIKE '%mktemp'"):$(q "$WORK/inner.db" "SELECT count(*) FROM runs")" "0:1"
 
-"$WRAPPER" --check -o "$db" -- "$PROGS/clean" > "$WORK/clean.out"
+"$WRAPPER" --check -o "$db" -- "$PROGS/clean" 2> "$WORK/clean.out"
 check_eq "--check: no leak in this invocation: 0, though the database has older leaks" "$?" 0
 check_grep "--check: says OK" "^OK: no failing finding$" "$WORK/clean.out"
 
 "$WRAPPER" --check -o "$db" -- "$PROGS/exits" return 4 > /dev/null
 check_eq "--check: a failing program keeps its own status" "$?" 4
 
-"$WRAPPER" --check --color never -o "$db" -- "$PROGS/forker" > "$WORK/fork.out"
+"$WRAPPER" --check --color never -o "$db" -- "$PROGS/forker" 2> "$WORK/fork.out" > /dev/null
 check_eq "--check: a process tree fails on its children's leaks" "$?" 1
 check_grep "--check: with report options, all runs of the tree" "^leakaudit-report: .*: 3 runs$" "$WORK/fork.out"
 

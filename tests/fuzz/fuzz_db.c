@@ -1,8 +1,8 @@
 /*
  * fuzz_db.c: the database reader, the analysis and the emitters on an
  * untrusted file.  The input is written to a file and read as a database;
- * when it reads, every run is analysed and reported (text, JSON, SARIF) to
- * /dev/null.  Symbolization is left out: it opens the files a database
+ * when it reads, every run is analysed and reported (text, JSON, SARIF,
+ * JUnit) to /dev/null.  Symbolization is left out: it opens the files a database
  * names, which is not what is fuzzed here.  A libFuzzer target (make fuzz)
  * and, through replay.c, a regression test over tests/fuzz/corpus/db.
  */
@@ -61,7 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rp_findings_sort(&f);
     rp_emit_text(sink, &db, &f, &sum, &eo);
     rp_emit_json(sink, &db, &f, &sum);
-    rp_emit_sarif(sink, &db, &f);
+    struct rp_places pl;
+    rp_places_build(&pl, &f, "/src");
+    rp_emit_sarif(sink, &db, &pl, policy.fail_mask);
+    rp_emit_junit(sink, &db, &pl, 0.5);
+    rp_places_free(&pl);
     rp_findings_free(&f);
     rp_db_free(&db);
     return 0;

@@ -13,11 +13,13 @@ _leakaudit_report()
             COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         -o|--output|--suppressions|--baseline|--note-processes|--import)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --source-root)
+            COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --run|--session|--max-marks-per-site)
             COMPREPLY=(); return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--format --output --fail-on --suppressions
+        COMPREPLY=($(compgen -W "--format --output --source-root --fail-on --suppressions
             --no-builtin-suppressions --list-suppressions --max-marks-per-site
             --baseline --run --session --merge --per-run --growth --color --progress
             --verbose --full-stacks --note-processes --import --help --version" -- "$cur"))
@@ -37,12 +39,12 @@ _leakaudit()
         esac
     done
     case $prev in
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        -o|--output|--report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --project) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --depth|--include|--skip) COMPREPLY=(); return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--output --depth --project --include --skip --all --check --help --version --" -- "$cur"))
+        COMPREPLY=($(compgen -W "--output --depth --project --include --skip --all --check --report --help --version --" -- "$cur"))
     else
         COMPREPLY=($(compgen -c -- "$cur"))
     fi
