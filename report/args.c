@@ -14,6 +14,7 @@
 const char *const rp_format_names[FMT_N] = {
     [FMT_TEXT] = "text", [FMT_JSON] = "json", [FMT_SARIF] = "sarif",
     [FMT_FOLDED] = "folded", [FMT_JUNIT] = "junit", [FMT_HTML] = "html",
+    [FMT_SUPPRESSIONS] = "suppressions",
 };
 
 void rp_args_usage(FILE *out)
@@ -23,7 +24,9 @@ void rp_args_usage(FILE *out)
           "several, their runs in one report, a finding per site across them.\n"
           "\n"
           "  --format FORMAT          text (default), json, sarif, folded (flame\n"
-          "                           graph stacks of leaked bytes), junit or html\n"
+          "                           graph stacks of leaked bytes), junit, html, or\n"
+          "                           suppressions (a file that silences the failing\n"
+          "                           findings, for --suppressions)\n"
           "  -o, --output FILE        write the report to FILE, not standard output\n"
           "  --fail-on LIST           kinds that fail, comma-separated "
           "(default leak,cycle,repeated-mark,\n"
@@ -144,7 +147,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
                  a->format < FMT_N && strcmp(optarg, rp_format_names[a->format]) != 0;)
                 a->format++;
             if (a->format == FMT_N)
-                return bad_usage("--format wants text, json, sarif, folded, junit or html, "
+                return bad_usage("--format wants text, json, sarif, folded, junit, html or suppressions, "
                                  "not '%s'", optarg);
             break;
         case 'o':

@@ -13,7 +13,8 @@
 #define RP_EXIT_POLICY_FAILS 1
 #define RP_EXIT_BAD_INPUT 2
 
-enum rp_format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_FOLDED, FMT_JUNIT, FMT_HTML, FMT_N };
+enum rp_format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_FOLDED, FMT_JUNIT, FMT_HTML, FMT_SUPPRESSIONS,
+                 FMT_N };
 extern const char *const rp_format_names[FMT_N];
 
 enum rp_action { RP_ARGS_REPORT, RP_ARGS_HELP, RP_ARGS_VERSION, RP_ARGS_NOTE };

@@ -51,6 +51,12 @@ void rp_emit_folded(FILE *out, const struct rp_findings *f);
 void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_places *pl,
                    double seconds);
 
+/* --format suppressions (emit_supp.c): a LeakSanitizer suppression file
+ * that silences exactly the failing places of PL when passed back, an
+ * entry per place (ALL: every finding, to tell them apart). */
+void rp_emit_suppressions(FILE *out, const struct rp_db *db, const struct rp_places *pl,
+                          const struct rp_findings *all);
+
 /* --growth: the sites that grew between snapshots, as text (a GREW or OK
  * line last) or as JSON ("format": "leakaudit-growth", docs/json.md). */
 void rp_emit_growth_text(FILE *out, const struct rp_db *db, const struct rp_growth *g,

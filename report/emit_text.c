@@ -348,6 +348,12 @@ void rp_emit_text(FILE *out, const struct rp_db *db, const struct rp_findings *f
     if (hidden)
         fprintf(out, "(%zu reachable %s not shown: --verbose shows them)\n\n", hidden,
                 plural(hidden, "site", "sites"));
+    if (sum->failing)
+        fprintf(out, "What next: free what a failing finding allocates; if the program keeps "
+                "it on purpose,\nmark it with leak_mark(ptr, why) (leakaudit.h); to accept "
+                "the findings as they are,\nleakaudit-report --format suppressions %s > "
+                "leaks.supp, then --suppressions leaks.supp;\nto fail only on sites a "
+                "baseline does not have, --baseline OLD.db.\n\n", db->path);
     if (sum->fail && sum->failing == 0)
         fprintf(out, "%sFAIL%s: %llu %s not audited\n", o->color ? C_RED : "",
                 o->color ? C_OFF : "", (unsigned long long)sum->unaudited,

@@ -189,7 +189,7 @@ static int report_findings(const struct rp_args *a, struct report *r)
     rp_policy_runs(&r->db, &r->policy, &sum);
     rp_findings_sort(&r->f);
 
-    if (a->format == FMT_SARIF || a->format == FMT_JUNIT) {
+    if (a->format == FMT_SARIF || a->format == FMT_JUNIT || a->format == FMT_SUPPRESSIONS) {
         struct rp_places pl;
         char *root = rp_source_root(a->source_root, err, sizeof err);
         if (!root) {
@@ -199,6 +199,8 @@ static int report_findings(const struct rp_args *a, struct report *r)
         rp_places_build(&pl, &r->f, root);
         if (a->format == FMT_SARIF)
             rp_emit_sarif(r->out, &r->db, &pl, r->policy.fail_mask);
+        else if (a->format == FMT_SUPPRESSIONS)
+            rp_emit_suppressions(r->out, &r->db, &pl, &r->f);
         else
             rp_emit_junit(r->out, &r->db, &pl, rp_seconds_since(&started));
         rp_places_free(&pl);

@@ -45,7 +45,7 @@ static int key_cmp(const void *a, const void *b)
 
 /* A finding is suppressed when a suppression matches a frame of the
  * stacks that make it: its allocation site, a cycle member's, a mark's. */
-static int suppressed(const struct rp_finding *f, const struct rp_suppressions *s)
+int rp_policy_suppresses(const struct rp_finding *f, const struct rp_suppressions *s)
 {
     if (!s || s->n == 0)
         return 0;
@@ -65,7 +65,7 @@ void rp_policy_apply(struct rp_findings *fs, const struct rp_policy *p,
         struct rp_finding *f = &fs->v[i];
         free(f->key);
         f->key = rp_site_key(f);
-        f->suppressed = suppressed(f, p->supp);
+        f->suppressed = rp_policy_suppresses(f, p->supp);
         f->baselined = p->baseline &&
                        bsearch(&f->key, p->baseline, p->nbaseline, sizeof *p->baseline,
                                key_cmp) != NULL;

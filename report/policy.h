@@ -49,4 +49,8 @@ void rp_policy_apply(struct rp_findings *f, const struct rp_policy *p,
  * says so. */
 void rp_policy_runs(const struct rp_db *db, const struct rp_policy *p, struct rp_summary *sum);
 
+/* Whether S suppresses finding F: a suppression matches a frame of one of
+ * the stacks that make it (its allocation site, a cycle member's, a mark's). */
+int rp_policy_suppresses(const struct rp_finding *f, const struct rp_suppressions *s);
+
 #endif

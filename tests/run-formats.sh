@@ -160,6 +160,21 @@ under "$WORK/clean.db" "$PROGS/clean" > /dev/null
 check_eq "junit, nothing fails: status 0, one passing test case" \
     "$?:$("$PY" -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.argv[1]).getroot(); print(r.get("tests"), r.get("failures"), len(r.findall(".//testcase")), len(r.findall(".//failure")))' "$WORK/clean.xml")" \
     "0:1 0 1 0"
+# Suppressions written for you (Valgrind's --gen-suppressions habit): an
+# entry per failing place, which passed back silences exactly those.
+"$REPORT" --format suppressions "$graph" > "$WORK/all.supp"
+check_eq "suppressions: status follows the policy; an entry per failing place, each after a comment that names it" \
+    "$?:$(grep -c '^leak:\^[a-z_]*\$$' "$WORK/all.supp"):$(grep -B1 '^leak:' "$WORK/all.supp" | grep -c '^# [a-z-]*: [0-9]* bytes in [0-9]* blocks\{0,1\} at [a-z_]* .*graph.c:[0-9]*, 1 run$')" "1:8:8"
+"$REPORT" --suppressions "$WORK/all.supp" "$graph" > "$WORK/supp.txt"
+check_eq "... passed back: nothing fails (status 0)" "$?:$(tail -n 1 "$WORK/supp.txt")" "0:OK: no failing finding"
+"$REPORT" --format suppressions --fail-on cycle "$graph" > "$WORK/cycles.supp"
+"$REPORT" --format json --suppressions "$WORK/cycles.supp" "$graph" > "$WORK/cs.json"
+check_eq "... made for the cycles alone (--fail-on cycle): it silences the 2 cycles and not one leak or mark" \
+    "$("$PY" -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["cycle"]["findings"], s["leak"]["findings"], s["repeated-mark"]["findings"], s["suppressed"]["findings"] >= 2)' "$WORK/cs.json")" \
+    "0 5 1 True"
+"$REPORT" "$graph" > "$WORK/next.txt"
+check_grep "a failing text report says what to do next, before its verdict" \
+    "^leakaudit-report --format suppressions .*graph.db > leaks.supp, then --suppressions leaks.supp;$" "$WORK/next.txt"
 "$REPORT" --format junit -o /nonexistent/dir/r.xml "$graph" 2> "$WORK/o.err"
 check_eq "-o into a directory that does not exist: status 2, one line" \
     "$?:$(wc -l < "$WORK/o.err"):$(grep -c '^leakaudit-report: cannot write /nonexistent/dir/r.xml: ' "$WORK/o.err")" "2:1:1"

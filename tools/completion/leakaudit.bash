@@ -6,7 +6,7 @@ _leakaudit_report()
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     case $prev in
         --format)
-            COMPREPLY=($(compgen -W "text json sarif folded junit html" -- "$cur")); return ;;
+            COMPREPLY=($(compgen -W "text json sarif folded junit html suppressions" -- "$cur")); return ;;
         --fail-on)
             COMPREPLY=($(compgen -W "leak cycle repeated-mark intentional reachable none" -- "$cur")); return ;;
         --color|--progress)
