@@ -14,7 +14,7 @@
 const char *const rp_format_names[FMT_N] = {
     [FMT_TEXT] = "text", [FMT_JSON] = "json", [FMT_SARIF] = "sarif",
     [FMT_FOLDED] = "folded", [FMT_JUNIT] = "junit", [FMT_HTML] = "html",
-    [FMT_SUPPRESSIONS] = "suppressions",
+    [FMT_SUPPRESSIONS] = "suppressions", [FMT_STATS] = "stats",
 };
 
 void rp_args_usage(FILE *out)
@@ -26,7 +26,8 @@ void rp_args_usage(FILE *out)
           "  --format FORMAT          text (default), json, sarif, folded (flame\n"
           "                           graph stacks of leaked bytes), junit, html, or\n"
           "                           suppressions (a file that silences the failing\n"
-          "                           findings, for --suppressions)\n"
+          "                           findings, for --suppressions), or stats (sizes,\n"
+          "                           bytes by program and module, top sites)\n"
           "  -o, --output FILE        write the report to FILE, not standard output\n"
           "  --fail-on LIST           kinds that fail, comma-separated "
           "(default leak,cycle,repeated-mark,\n"
@@ -51,6 +52,11 @@ void rp_args_usage(FILE *out)
           "  --progress WHEN          progress on stderr: auto (default: on a terminal,\n"
           "                           for work over a second), always, never\n"
           "  -v, --verbose            text: show reachable sites too\n"
+          "  --exe GLOB               only the runs of executables that match GLOB\n"
+          "                           (repeatable; with a /, the whole path, else the\n"
+          "                           file name)\n"
+          "  --module GLOB            only findings with a frame in a module that\n"
+          "                           matches GLOB (repeatable; libfoo.so*)\n"
           "  --source-root DIR        sarif, junit: paths relative to DIR (default:\n"
           "                           the git work tree's top, or the current directory)\n"
           "  --full-stacks            text: every frame (by default, the runtime's\n"
@@ -101,7 +107,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
            O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE,
-           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE, O_IMPORT, O_SOURCE_ROOT };
+           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE, O_IMPORT, O_SOURCE_ROOT, O_EXE, O_MODULE };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -121,6 +127,8 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         { "verbose", no_argument, NULL, 'v' },
         { "full-stacks", no_argument, NULL, O_FULL_STACKS },
         { "source-root", required_argument, NULL, O_SOURCE_ROOT },
+        { "exe", required_argument, NULL, O_EXE },
+        { "module", required_argument, NULL, O_MODULE },
         { "note-processes", required_argument, NULL, O_NOTE },
         { "import", required_argument, NULL, O_IMPORT },
         { "help", no_argument, NULL, 'h' },
@@ -147,7 +155,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
                  a->format < FMT_N && strcmp(optarg, rp_format_names[a->format]) != 0;)
                 a->format++;
             if (a->format == FMT_N)
-                return bad_usage("--format wants text, json, sarif, folded, junit, html or suppressions, "
+                return bad_usage("--format wants text, json, sarif, folded, junit, html, suppressions or stats, "
                                  "not '%s'", optarg);
             break;
         case 'o':
@@ -204,6 +212,15 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         case 'v':
             a->emit.verbose = 1;
             break;
+        case O_EXE:
+            a->exe_globs = rp_xrealloc(a->exe_globs, a->nexe_globs + 1, sizeof *a->exe_globs);
+            a->exe_globs[a->nexe_globs++] = optarg;
+            break;
+        case O_MODULE:
+            a->module_globs = rp_xrealloc(a->module_globs, a->nmodule_globs + 1,
+                                          sizeof *a->module_globs);
+            a->module_globs[a->nmodule_globs++] = optarg;
+            break;
         case O_SOURCE_ROOT:
             a->source_root = optarg;
             break;
@@ -251,4 +268,8 @@ void rp_args_free(struct rp_args *a)
 {
     free(a->supp_files);
     a->supp_files = NULL;
+    free(a->exe_globs);
+    a->exe_globs = NULL;
+    free(a->module_globs);
+    a->module_globs = NULL;
 }

@@ -14,7 +14,7 @@
 #define RP_EXIT_BAD_INPUT 2
 
 enum rp_format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_FOLDED, FMT_JUNIT, FMT_HTML, FMT_SUPPRESSIONS,
-                 FMT_N };
+                 FMT_STATS, FMT_N };
 extern const char *const rp_format_names[FMT_N];
 
 enum rp_action { RP_ARGS_REPORT, RP_ARGS_HELP, RP_ARGS_VERSION, RP_ARGS_NOTE };
@@ -28,6 +28,10 @@ struct rp_args {
     struct rp_filter filter;       /* --run, --session; snapshots with --growth */
     struct rp_analysis_opts analysis;
     unsigned fail_mask;            /* --fail-on */
+    const char **exe_globs;        /* --exe, in order */
+    size_t nexe_globs;
+    const char **module_globs;     /* --module, in order */
+    size_t nmodule_globs;
     const char **supp_files;       /* --suppressions, in order */
     size_t nsupp_files;
     int builtin;                   /* 0: --no-builtin-suppressions */

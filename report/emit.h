@@ -57,6 +57,11 @@ void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_places *pl
 void rp_emit_suppressions(FILE *out, const struct rp_db *db, const struct rp_places *pl,
                           const struct rp_findings *all);
 
+/* --format stats (emit_stats.c): a histogram of the sizes of the blocks
+ * still allocated at exit, lost and reachable; bytes by program and by
+ * module; the top sites. */
+void rp_emit_stats(FILE *out, const struct rp_db *db, const struct rp_findings *f);
+
 /* --growth: the sites that grew between snapshots, as text (a GREW or OK
  * line last) or as JSON ("format": "leakaudit-growth", docs/json.md). */
 void rp_emit_growth_text(FILE *out, const struct rp_db *db, const struct rp_growth *g,

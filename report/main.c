@@ -19,6 +19,7 @@
 #include "import.h"
 #include "db.h"
 #include "emit.h"
+#include "filter.h"
 #include "merge.h"
 #include "policy.h"
 #include "progress.h"
@@ -142,6 +143,7 @@ static int report_read(const struct rp_args *a, struct report *r)
             fprintf(stderr, "leakaudit-report: %s\n", err);
             return RP_EXIT_BAD_INPUT;
         }
+        rp_db_keep_exe(&one, a->exe_globs, a->nexe_globs);
         rp_db_absorb(&r->db, &one);
     }
     return 0;
@@ -179,6 +181,7 @@ static int report_findings(const struct rp_args *a, struct report *r)
         return RP_EXIT_BAD_INPUT;
     }
     find_all(&r->db, &a->analysis, r->sym, &r->f);
+    rp_findings_keep_module(&r->f, a->module_globs, a->nmodule_globs);
     rp_progress_end(&progress);
     /* One finding per site across runs: asked for, or with several
      * databases, or for every format but JSON (which stays per run). */
@@ -209,6 +212,8 @@ static int report_findings(const struct rp_args *a, struct report *r)
         rp_emit_json(r->out, &r->db, &r->f, &sum);
     else if (a->format == FMT_FOLDED)
         rp_emit_folded(r->out, &r->f);
+    else if (a->format == FMT_STATS)
+        rp_emit_stats(r->out, &r->db, &r->f);
     else if (a->format == FMT_HTML)
         rp_emit_html(r->out, &r->db, &r->f, &sum);
     else

@@ -124,7 +124,7 @@ static void rp_stack_free(struct rp_stack *s)
     free(s->modules);
 }
 
-static void rp_run_free(struct rp_run *r)
+void rp_run_free(struct rp_run *r)
 {
     free(r->exe);
     free(r->cwd);

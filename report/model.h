@@ -132,6 +132,8 @@ const struct rp_module *rp_run_module(const struct rp_run *run, int64_t id);
 
 /* Frees everything DB owns (DB itself is not freed). */
 void rp_db_free(struct rp_db *db);
+/* Frees what run R holds (not R itself). */
+void rp_run_free(struct rp_run *r);
 
 /* malloc that exits with status 2 and a "leakaudit-report:" line when
  * memory runs out: the report has nothing sensible to keep on going with. */

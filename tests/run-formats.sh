@@ -175,6 +175,37 @@ check_eq "... made for the cycles alone (--fail-on cycle): it silences the 2 cyc
 "$REPORT" "$graph" > "$WORK/next.txt"
 check_grep "a failing text report says what to do next, before its verdict" \
     "^leakaudit-report --format suppressions .*graph.db > leaks.supp, then --suppressions leaks.supp;$" "$WORK/next.txt"
+# --format stats: sizes, bytes by program and by module, top sites; they
+# add up to the summary's totals.
+"$REPORT" --format stats "$graph" > "$WORK/stats.txt"
+check_eq "stats: status follows the policy" "$?" 1
+"$PY" - "$WORK/stats.txt" "$WORK/graph.json" > "$WORK/stats.check" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+s = json.load(open(sys.argv[2]))["summary"]
+lost = s["leak"]["bytes"] + s["cycle"]["bytes"]
+sizes = re.findall(r"^  [0-9]+-[0-9]+ B +([0-9]+) blocks +([0-9]+) B +([0-9]+) blocks +([0-9]+) B$", text, re.M)
+assert sum(int(x[0]) for x in sizes) == s["leak"]["blocks"] + s["cycle"]["blocks"], sizes
+assert sum(int(x[1]) for x in sizes) == lost
+assert sum(int(x[3]) for x in sizes) == s["reachable"]["bytes"]
+prog = re.search(r"^  graph +([0-9]+) B +([0-9]+) B +([0-9]+) B +1$", text, re.M)
+assert prog and int(prog.group(1)) == lost and int(prog.group(2)) == s["reachable"]["bytes"], prog
+top = re.findall(r"^ +[0-9]+\. (\S+) +([0-9]+) B in", text, re.M)
+assert top[0] == ("cycle", "216") and len(top) == 10, top
+print("adds up")
+PY
+check_eq "stats: a size histogram, bytes by program and module, top sites, adding up to the summary" "$(cat "$WORK/stats.check")" "adds up"
+# --exe and --module keep some programs or modules.
+cp "$graph" "$WORK/two.db"
+under "$WORK/two.db" "$PROGS/leaks" > /dev/null 2>&1
+count_runs() { "$REPORT" --format json "$@" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(len(d["runs"]), len(d["findings"]))'; }
+check_eq "--exe GLOB: by file name, by path; --exe repeated; no match: no run" \
+    "$(count_runs --exe leaks "$WORK/two.db") $(count_runs --exe '*/programs/gr?ph' "$WORK/two.db") $(count_runs --exe leaks --exe graph "$WORK/two.db") $(count_runs --exe nothere "$WORK/two.db")" \
+    "1 $(count_runs --run 2 "$WORK/two.db" | cut -d' ' -f2) 1 $(count_runs --run 1 "$WORK/two.db" | cut -d' ' -f2) 2 $(count_runs "$WORK/two.db" | cut -d' ' -f2) 0 0"
+"$REPORT" --module 'libnothere.so*' "$WORK/two.db" > /dev/null
+check_eq "--module GLOB: only findings with a frame in a matching module (none here: status 0)" \
+    "$?:$(count_runs --module 'libnothere.so*' "$WORK/two.db"):$(count_runs --module graph "$WORK/two.db")" \
+    "0:2 0:2 $(count_runs --run 1 "$WORK/two.db" | cut -d' ' -f2)"
 "$REPORT" --format junit -o /nonexistent/dir/r.xml "$graph" 2> "$WORK/o.err"
 check_eq "-o into a directory that does not exist: status 2, one line" \
     "$?:$(wc -l < "$WORK/o.err"):$(grep -c '^leakaudit-report: cannot write /nonexistent/dir/r.xml: ' "$WORK/o.err")" "2:1:1"

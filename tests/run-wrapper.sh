@@ -87,7 +87,7 @@ comp() {
         comp "$top_srcdir/tools/completion/leakaudit.bash" "$@"
 }
 check_eq "completion: leakaudit-report --format <TAB>" \
-    "$(FN=_leakaudit_report comp leakaudit-report --format '')" "folded html json junit sarif suppressions text "
+    "$(FN=_leakaudit_report comp leakaudit-report --format '')" "folded html json junit sarif stats suppressions text "
 check_eq "completion: every long option of leakaudit-report --help, and only those" \
     "$(FN=_leakaudit_report comp leakaudit-report --)" \
     "$("$REPORT" --help | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ')"

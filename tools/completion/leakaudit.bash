@@ -6,7 +6,7 @@ _leakaudit_report()
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     case $prev in
         --format)
-            COMPREPLY=($(compgen -W "text json sarif folded junit html suppressions" -- "$cur")); return ;;
+            COMPREPLY=($(compgen -W "text json sarif folded junit html suppressions stats" -- "$cur")); return ;;
         --fail-on)
             COMPREPLY=($(compgen -W "leak cycle repeated-mark intentional reachable none" -- "$cur")); return ;;
         --color|--progress)
@@ -15,11 +15,11 @@ _leakaudit_report()
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --source-root)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --run|--session|--max-marks-per-site)
+        --run|--session|--max-marks-per-site|--exe|--module)
             COMPREPLY=(); return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--format --output --source-root --fail-on --suppressions
+        COMPREPLY=($(compgen -W "--format --output --source-root --exe --module --fail-on --suppressions
             --no-builtin-suppressions --list-suppressions --max-marks-per-site
             --baseline --run --session --merge --per-run --growth --color --progress
             --verbose --full-stacks --note-processes --import --help --version" -- "$cur"))
