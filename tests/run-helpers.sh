@@ -80,4 +80,35 @@ RS
 else
     echo "SKIP - Rust: no rustc"
 fi
+# In a crate as `cargo new` makes it today (edition 2024) and as it did
+# (2021): copied in, built offline and warning-free, it marks.
+if [ -n "${CARGO:-}" ] && [ -x "$CARGO" ]; then
+    for ed in 2024 2021; do
+        (cd "$WORK" && env -u MAKEFLAGS "$CARGO" new -q --offline --vcs none --edition "$ed" "crate$ed")
+        cp "$top_srcdir/bindings/rust/leakaudit.rs" "$WORK/crate$ed/src/"
+        cat > "$WORK/crate$ed/src/main.rs" <<'RS'
+mod leakaudit;
+
+struct Config {
+    name: String,
+}
+
+fn main() {
+    let cfg = leakaudit::leak(Box::new(Config { name: "x".repeat(40) }), "configuration");
+    println!("{}", cfg.name.len());
+}
+RS
+        (cd "$WORK/crate$ed" && env -u MAKEFLAGS RUSTFLAGS="-D warnings" "$CARGO" build -q --offline) \
+            > "$WORK/cargo$ed.out" 2>&1
+        check_eq "Rust: a cargo new crate of edition $ed builds with leakaudit.rs, without a warning" \
+            "$?:$(grep -c "^edition = \"$ed\"" "$WORK/crate$ed/Cargo.toml")" "0:1"
+        sed 's/^/    | /' "$WORK/cargo$ed.out" | head -n 10
+        under "$WORK/crate$ed.db" "$WORK/crate$ed/target/debug/crate$ed" > /dev/null
+        check_eq "... and marks: the Config and the String it owns intentional, no leak" \
+            "$(q "$WORK/crate$ed.db" "SELECT group_concat(class, ',') FROM (SELECT class FROM blocks WHERE class != 2 ORDER BY class)"):$(q "$WORK/crate$ed.db" "SELECT why FROM marks")" \
+            "1,1:configuration"
+    done
+else
+    fail "Rust: no cargo (configure looks for it)"
+fi
 finish

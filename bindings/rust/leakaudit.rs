@@ -9,15 +9,16 @@
 //! `leak` is `Box::leak` that also marks the block as an intentional leak
 //! through the shim's `leak_mark` (found with `dlsym` at run time: no link
 //! dependency), so that it and what it owns are not reported as leaks.
-//! Without the shim it is `Box::leak` and nothing more.  Builds with Rust
-//! 1.63 and later.
+//! Without the shim it is `Box::leak` and nothing more.  Builds without a
+//! warning with Rust 1.82 and later (its `unsafe extern` block, which the
+//! 2024 edition requires), in the 2018, 2021 and 2024 editions.
 #![allow(dead_code)]
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-extern "C" {
+unsafe extern "C" {
     fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
 }
 
