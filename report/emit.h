@@ -80,6 +80,11 @@ void rp_emit_frames(FILE *out, const struct rp_stack *st, size_t first, const ch
  * no frame is the program's. */
 size_t rp_runtime_frames(const struct rp_stack *st);
 
+/* How many of ST's innermost frames are leakaudit's inlined marking
+ * helpers (leakaudit.h's leak_mark, the C++ and Rust ones): 0 when none,
+ * or when every frame is. */
+size_t rp_helper_frames(const struct rp_stack *st);
+
 /* The frame that locates a finding in the program's own code: its source
  * frame (rp_source_frame) when that is the program's, else the innermost
  * frame of the program's own module (a stripped program); NULL when no

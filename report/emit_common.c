@@ -26,24 +26,41 @@ static int system_frame(const struct rp_frame *f)
     return 0;
 }
 
+/* Whether frame F is leakaudit's own marking helper, inlined: the header's
+ * leak_mark, the C++ and Rust helpers. */
+static int helper_frame(const struct rp_frame *f)
+{
+    static const char *const helpers[] = { "leakaudit.h", "leakaudit.hpp", "leakaudit.rs" };
+    const char *base = f->file ? strrchr(f->file, '/') : NULL;
+
+    for (size_t i = 0; f->file && i < sizeof helpers / sizeof *helpers; i++)
+        if (strcmp(base ? base + 1 : f->file, helpers[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* Whether frame F (which has a file) belongs to a runtime rather than the
  * program: code of a system library, or a system header, Rust's std or
  * leak_mark's inline wrapper inlined into the program. */
 static int runtime_frame(const struct rp_frame *f)
 {
     static const char *const inlined[] = { "/usr/", "/rustc/", "library/" };
-    const char *base = strrchr(f->file, '/');
 
     if (system_frame(f))
         return 1;
     for (size_t i = 0; i < sizeof inlined / sizeof *inlined; i++)
         if (strncmp(f->file, inlined[i], strlen(inlined[i])) == 0)
             return 1;
-    static const char *const helpers[] = { "leakaudit.h", "leakaudit.hpp", "leakaudit.rs" };
-    for (size_t i = 0; i < sizeof helpers / sizeof *helpers; i++)
-        if (strcmp(base ? base + 1 : f->file, helpers[i]) == 0)
-            return 1;
-    return 0;
+    return helper_frame(f);
+}
+
+size_t rp_helper_frames(const struct rp_stack *st)
+{
+    size_t n = 0;
+
+    while (st && n < st->nframes && helper_frame(&st->frames[n]))
+        n++;
+    return st && n == st->nframes ? 0 : n;
 }
 
 /* Whether frame F runs the program's own code: not a system library's,

@@ -171,32 +171,91 @@ static void emit_totals_of_runs(FILE *out, const struct rp_db *db)
 
 /* A member's short name: the innermost function of the program's own
  * code (past operator new and allocator templates), or the innermost. */
-static void member_name(FILE *out, const struct rp_member *m)
+/* Frame L of member M's stack, counted from its own frame outward, or
+ * NULL. */
+static const struct rp_frame *member_frame(const struct rp_member *m, size_t l)
 {
     const struct rp_stack *st = m->stack;
-    const struct rp_frame *pick = rp_source_frame(st);
+    size_t own = rp_runtime_frames(st);
 
-    if ((!pick || !pick->function) && st && st->nframes > 0)
-        pick = &st->frames[0];
-    if (pick && pick->function)
-        put_safe(out, pick->function);
-    else if (pick)
-        fprintf(out, "0x%llx", (unsigned long long)pick->pc);
+    return st && own + l < st->nframes ? &st->frames[own + l] : NULL;
+}
+
+static int same_frame(const struct rp_frame *a, const struct rp_frame *b)
+{
+    if (!a || !b)
+        return a == b;
+    if ((a->function == NULL) != (b->function == NULL) || a->line != b->line)
+        return 0;
+    return a->function ? strcmp(a->function, b->function) == 0 : a->pc == b->pc;
+}
+
+/* Member I of F, by the first frame that tells it apart from the other
+ * members: its own frame's function; then its line, where another member
+ * has the same function; then its callers outward (" < CALLER:LINE", at
+ * most three), where the lines are the same too.  Members whose stacks
+ * are the same function by function and line all along are numbered
+ * ("pair #2"). */
+static void member_name(FILE *out, const struct rp_finding *f, size_t i)
+{
+    const struct rp_member *m = &f->members[i];
+    const struct rp_frame *own = member_frame(m, 0);
+    size_t depth = 0; /* 0 the function; 1 and its line; 2.. and callers */
+    int twin = 0;
+
+    for (size_t k = 0; k < f->nmembers; k++) {
+        const struct rp_member *o = &f->members[k];
+        if (k == i)
+            continue;
+        size_t d = 0;
+        while (d < 4 && member_frame(m, d) && same_frame(member_frame(m, d), member_frame(o, d)))
+            d++;
+        if (d == 4 || (!member_frame(m, d) && !member_frame(o, d))) {
+            twin = 1; /* nothing within reach tells them apart */
+            continue;
+        }
+        const struct rp_frame *a = member_frame(m, d), *b = member_frame(o, d);
+        /* At D they differ: by function alone when D is the own frame and
+         * the functions differ; else down to D with the lines. */
+        int by_function = d == 0 && a && b && a->function && b->function &&
+                          strcmp(a->function, b->function) != 0;
+        size_t need = by_function ? 0 : d + 1;
+        if (need > depth)
+            depth = need;
+    }
+    char name[512];
+    if (own)
+        rp_frame_name(own, name, sizeof name);
     else
-        fputs("?", out);
+        snprintf(name, sizeof name, "?");
+    put_safe(out, name);
+    if (depth >= 1 && own && own->line > 0)
+        fprintf(out, ":%d", own->line);
+    for (size_t l = 1; l < depth; l++) {
+        const struct rp_frame *c = member_frame(m, l);
+        if (!c)
+            break;
+        rp_frame_name(c, name, sizeof name);
+        fputs(" < ", out);
+        put_safe(out, name);
+        if (c->line > 0)
+            fprintf(out, ":%d", c->line);
+    }
+    if (twin)
+        fprintf(out, " #%zu", i + 1);
 }
 
 static void emit_cycle(FILE *out, const struct rp_finding *f, int full)
 {
     fputs("  ", out);
     for (size_t i = 0; i < f->nmembers; i++) {
-        member_name(out, &f->members[i]);
+        member_name(out, f, i);
         if (f->members[i].has_next)
             fprintf(out, " --(+%llu)--> ", (unsigned long long)f->members[i].next_offset);
         else
             fputs(" --(...)--> ", out);
     }
-    member_name(out, &f->members[0]);
+    member_name(out, f, 0);
     fputc('\n', out);
     for (size_t i = 0; i < f->nmembers; i++) {
         fprintf(out, "  member %zu: %llu bytes, allocated at:\n", i + 1,
@@ -221,15 +280,23 @@ static void emit_finding(FILE *out, const struct rp_finding *f, int many_runs,
                     (unsigned long long)f->direct_blocks, (unsigned long long)f->indirect_blocks);
         emit_place(out, f->stack);
         break;
-    case RP_CYCLE:
+    case RP_CYCLE: {
+        /* The ring's own bytes, apart from what its members own. */
+        unsigned long long ring = 0;
+        for (size_t i = 0; i < f->nmembers; i++)
+            ring += f->members[i].size;
+        ring *= f->instances ? f->instances : 1;
         fprintf(out, "%sCycle of %zu %s, %llu bytes%s", on, f->nmembers,
-                plural(f->nmembers, "block", "blocks"), bytes, off);
+                plural(f->nmembers, "block", "blocks"), ring, off);
         if (f->instances > 1)
             fprintf(out, ", leaked %llu times", (unsigned long long)f->instances);
         if (f->indirect_blocks)
-            fprintf(out, " (%llu blocks in all, %llu owned by the cycles)", blocks,
-                    (unsigned long long)f->indirect_blocks);
+            fprintf(out, "; it owns %llu more %s, %llu bytes (%llu blocks, %llu bytes in all)",
+                    (unsigned long long)f->indirect_blocks,
+                    plural(f->indirect_blocks, "block", "blocks"),
+                    bytes > ring ? bytes - ring : 0, blocks, bytes);
         break;
+    }
     case RP_REPEATED_MARK:
     case RP_INTENTIONAL:
         fprintf(out, "%s%s: %llu %s in %llu %s%s, %llu %s", on,
@@ -272,7 +339,17 @@ static void emit_finding(FILE *out, const struct rp_finding *f, int many_runs,
         fputs("  allocated at:\n", out);
         emit_stack(out, f->stack, "    ", o->full_stacks);
         fputs("  marked at:\n", out);
-        emit_stack(out, f->mark_stack, "    ", o->full_stacks);
+        /* The header's inline leak_mark (or a helper's) is not the site:
+         * the mark starts at its caller, unless --full-stacks. */
+        size_t helper = o->full_stacks ? 0 : rp_helper_frames(f->mark_stack);
+        if (helper) {
+            struct rp_stack from_caller = *f->mark_stack;
+            from_caller.frames += helper;
+            from_caller.nframes -= helper;
+            emit_stack(out, &from_caller, "    ", 0);
+        } else {
+            emit_stack(out, f->mark_stack, "    ", o->full_stacks);
+        }
     } else {
         emit_stack(out, f->stack, "    ", o->full_stacks);
     }

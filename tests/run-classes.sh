@@ -35,8 +35,8 @@ reachable blocks=1 bytes=64 direct=1 indirect=0 site=1 in=pair
 repeated-mark blocks=3 bytes=51 direct=3 indirect=0 site=3 repeated marks=3 why=per-call cache entry fails in=mark_per_call
 fail=true"
 "$REPORT" --color never "$graph" > "$WORK/graph.text"
-check_grep "graph text: the 3-cycle drawn member by member" \
-    "^  triangle --\(\+0\)--> triangle --\(\+0\)--> triangle --\(\+0\)--> triangle$" "$WORK/graph.text"
+check_grep "graph text: the 3-cycle drawn member by member, numbered (one line allocates all three)" \
+    "^  triangle #1 --\(\+0\)--> triangle #2 --\(\+0\)--> triangle #3 --\(\+0\)--> triangle #1$" "$WORK/graph.text"
 check_grep "graph text: the list head with its nodes" \
     "^Leak of 176 bytes in 5 blocks \(1 direct, 4 indirect\), at list .*graph.c:[0-9]+$" "$WORK/graph.text"
 check_grep "graph text: the repeated mark" \

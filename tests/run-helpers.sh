@@ -111,4 +111,33 @@ RS
 else
     fail "Rust: no cargo (configure looks for it)"
 fi
+# ---- the README's sample report -------------------------------------------------------
+(cd "$top_builddir" && "$WRAPPER" -o "$WORK/leaky.db" -- ./examples/leaky > /dev/null 2>&1)
+(cd "$top_builddir" && "$REPORT" --color never "$WORK/leaky.db" > "$WORK/leaky.txt")
+"$PY" - "$top_srcdir/README.md" "$WORK/leaky.txt" "$top_srcdir" "$WORK/leaky.db" > "$WORK/readme.check" <<'PY'
+import re, sys
+readme, actual, src, db = sys.argv[1:5]
+text = open(readme).read()
+block = text.split("### A report (the bundled example)\n", 1)[1].split("\nand a cycle", 1)[0]
+shown = [l[4:] for l in block.splitlines() if l.startswith("    ") or l == ""]
+while shown and shown[0] == "":
+    shown.pop(0)
+def norm(lines, path, dbpath):
+    out = []
+    for l in lines:
+        l = l.replace(dbpath, "examples/leaky.db").replace(path.rstrip("/") + "/", "SRC/")
+        out.append(re.sub(r"pid [0-9]+", "pid N", re.sub(r"0x[0-9a-f]+", "0xADDR", l)))
+    while out and out[-1] == "":
+        out.pop()
+    return out
+a = norm(shown, "/home/me/leakaudit", "examples/leaky.db")
+b = norm(open(actual).read().splitlines(), src, db)
+for i, (x, y) in enumerate(zip(a, b)):
+    if x != y:
+        print("line %d: README %r, the example %r" % (i + 1, x, y))
+        break
+else:
+    print("same" if len(a) == len(b) else "README %d lines, the example %d" % (len(a), len(b)))
+PY
+check_eq "the README's sample report is what the example prints (but addresses, pid, paths)" "$(cat "$WORK/readme.check")" same
 finish
