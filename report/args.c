@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
 
@@ -57,6 +59,9 @@ void rp_args_usage(FILE *out)
           "                           file name)\n"
           "  --module GLOB            only findings with a frame in a module that\n"
           "                           matches GLOB (repeatable; libfoo.so*)\n"
+          "  --debug-dir DIR          look for separate debug files in DIR too (by\n"
+          "                           build-id: DIR/.build-id/xx/rest.debug), before\n"
+          "                           /usr/lib/debug; DEBUGINFOD_URLS: ask debuginfod\n"
           "  --source-root DIR        sarif, junit: paths relative to DIR (default:\n"
           "                           the git work tree's top, or the current directory)\n"
           "  --full-stacks            text: every frame (by default, the runtime's\n"
@@ -107,7 +112,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
 {
     enum { O_FORMAT = 256, O_FAIL_ON, O_SUPP, O_NO_BUILTIN, O_LIST_SUPP,
            O_MAX_MARKS, O_BASELINE, O_RUN, O_SESSION, O_COLOR, O_GROWTH, O_MERGE,
-           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE, O_IMPORT, O_SOURCE_ROOT, O_EXE, O_MODULE };
+           O_PROGRESS, O_FULL_STACKS, O_PER_RUN, O_NOTE, O_IMPORT, O_SOURCE_ROOT, O_EXE, O_MODULE, O_DEBUG_DIR };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -128,6 +133,7 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         { "full-stacks", no_argument, NULL, O_FULL_STACKS },
         { "source-root", required_argument, NULL, O_SOURCE_ROOT },
         { "exe", required_argument, NULL, O_EXE },
+        { "debug-dir", required_argument, NULL, O_DEBUG_DIR },
         { "module", required_argument, NULL, O_MODULE },
         { "note-processes", required_argument, NULL, O_NOTE },
         { "import", required_argument, NULL, O_IMPORT },
@@ -212,6 +218,15 @@ int rp_args_parse(int argc, char **argv, struct rp_args *a)
         case 'v':
             a->emit.verbose = 1;
             break;
+        case O_DEBUG_DIR: {
+            char real[PATH_MAX];
+            struct stat st;
+            if (!realpath(optarg, real) || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+                return bad_usage("--debug-dir %s: not a directory", optarg);
+            a->debug_dirs = rp_xrealloc(a->debug_dirs, a->ndebug_dirs + 1, sizeof *a->debug_dirs);
+            a->debug_dirs[a->ndebug_dirs++] = rp_xstrdup(real);
+            break;
+        }
         case O_EXE:
             a->exe_globs = rp_xrealloc(a->exe_globs, a->nexe_globs + 1, sizeof *a->exe_globs);
             a->exe_globs[a->nexe_globs++] = optarg;
@@ -270,6 +285,10 @@ void rp_args_free(struct rp_args *a)
     a->supp_files = NULL;
     free(a->exe_globs);
     a->exe_globs = NULL;
+    for (size_t i = 0; i < a->ndebug_dirs; i++)
+        free(a->debug_dirs[i]);
+    free(a->debug_dirs);
+    a->debug_dirs = NULL;
     free(a->module_globs);
     a->module_globs = NULL;
 }

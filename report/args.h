@@ -30,6 +30,8 @@ struct rp_args {
     unsigned fail_mask;            /* --fail-on */
     const char **exe_globs;        /* --exe, in order */
     size_t nexe_globs;
+    char **debug_dirs;             /* --debug-dir, absolute, in order */
+    size_t ndebug_dirs;
     const char **module_globs;     /* --module, in order */
     size_t nmodule_globs;
     const char **supp_files;       /* --suppressions, in order */

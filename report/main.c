@@ -271,7 +271,7 @@ int main(int argc, char **argv)
         rp_progress_start(&progress, progress.mode);
         rp_db_progress(&progress);
         if ((status = report_read(&a, &r)) == 0) {
-            r.sym = rp_sym_new();
+            r.sym = rp_sym_new((const char *const *)a.debug_dirs, a.ndebug_dirs);
             status = a.growth ? report_growth(&a, &r) : report_findings(&a, &r);
         }
     }

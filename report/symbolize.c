@@ -39,14 +39,33 @@ struct rp_symbolizer {
     size_t nframes, frames_cap;
 };
 
-static const Dwfl_Callbacks sym_callbacks = {
+/* Where separate debug files are looked for (libdw's syntax): beside the
+ * file, in its .debug, then the --debug-dir directories, then
+ * /usr/lib/debug; in each, by build-id (.build-id/xx/rest.debug) too.
+ * Then debuginfod, when DEBUGINFOD_URLS names servers (libdw asks them). */
+static char *sym_debug_path;
+
+static Dwfl_Callbacks sym_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
     .find_debuginfo = dwfl_standard_find_debuginfo,
     .section_address = dwfl_offline_section_address,
 };
 
-struct rp_symbolizer *rp_sym_new(void)
+struct rp_symbolizer *rp_sym_new(const char *const *debug_dirs, size_t n)
 {
+    size_t len = sizeof ":.debug:/usr/lib/debug";
+
+    for (size_t i = 0; i < n; i++)
+        len += strlen(debug_dirs[i]) + 1;
+    free(sym_debug_path);
+    sym_debug_path = rp_xmalloc(len);
+    strcpy(sym_debug_path, ":.debug");
+    for (size_t i = 0; i < n; i++) {
+        strcat(sym_debug_path, ":");
+        strcat(sym_debug_path, debug_dirs[i]);
+    }
+    strcat(sym_debug_path, ":/usr/lib/debug");
+    sym_callbacks.debuginfo_path = &sym_debug_path;
     return rp_xcalloc(1, sizeof(struct rp_symbolizer));
 }
 
@@ -54,6 +73,9 @@ void rp_sym_free(struct rp_symbolizer *s)
 {
     if (!s)
         return;
+    sym_callbacks.debuginfo_path = NULL;
+    free(sym_debug_path);
+    sym_debug_path = NULL;
     for (size_t i = 0; i < s->nfiles; i++) {
         free(s->files[i].path);
         free(s->files[i].build_id);

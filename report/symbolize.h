@@ -10,8 +10,10 @@
 
 struct rp_symbolizer;
 
-/* A symbolizer with an empty cache; exits (status 2) without memory. */
-struct rp_symbolizer *rp_sym_new(void);
+/* A symbolizer with an empty cache, looking for separate debug files in
+ * the N DEBUG_DIRS (absolute) before /usr/lib/debug, and at the debuginfod
+ * servers of DEBUGINFOD_URLS; exits (status 2) without memory. */
+struct rp_symbolizer *rp_sym_new(const char *const *debug_dirs, size_t n);
 void rp_sym_free(struct rp_symbolizer *s);
 
 /*

@@ -13,13 +13,13 @@ _leakaudit_report()
             COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         -o|--output|--suppressions|--baseline|--note-processes|--import)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --source-root)
+        --source-root|--debug-dir)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --run|--session|--max-marks-per-site|--exe|--module)
             COMPREPLY=(); return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--format --output --source-root --exe --module --fail-on --suppressions
+        COMPREPLY=($(compgen -W "--format --output --source-root --debug-dir --exe --module --fail-on --suppressions
             --no-builtin-suppressions --list-suppressions --max-marks-per-site
             --baseline --run --session --merge --per-run --growth --color --progress
             --verbose --full-stacks --note-processes --import --help --version" -- "$cur"))
