@@ -3,7 +3,10 @@
 on it as a person would, through the DevTools protocol (real mouse
 clicks), printing what it sees as "name=value" lines for run-html.sh.
 
-  html_check.py CHROMIUM REPORT.html SCREENSHOT.png
+  html_check.py CHROMIUM REPORT.html SCREENSHOT.png [filters]
+
+With "filters", only the filter by program and run is driven (a report of
+two programs).
 
 Exit status 2 when Chromium cannot be started or talked to (the caller
 says SKIP only when Chromium is not installed)."""
@@ -43,6 +46,15 @@ class Page:
             raise RuntimeError("%s: %s" % (expr, r["exceptionDetails"]))
         return r["result"].get("value")
 
+    def type(self, selector, text):
+        """Clicks into the element, then types TEXT as keystrokes would."""
+        self.click(selector)
+        self.call("Input.insertText", text=text)
+
+    def shown(self, selector):
+        return self.js("""Array.prototype.filter.call(document.querySelectorAll(%s),
+            function (r) { return r.offsetParent !== null; }).length""" % json.dumps(selector))
+
     def click(self, selector, index=0):
         """A real click: the mouse pressed and released at the middle of
         the element (scrolled into view first)."""
@@ -78,8 +90,19 @@ def start(chromium, profile):
     raise RuntimeError("chromium did not start")
 
 
+def filters(p, out):
+    """The program and run filter, on a report of two programs."""
+    out["rows"] = p.shown("#findings tr.finding")
+    out["options"] = p.js("Array.prototype.map.call(document.querySelectorAll('#program option'), function (o) { return o.value; }).join('|')")
+    for value in ("leaks", "graph", "run 0:2"):
+        p.js("var s = document.getElementById('program'); s.value = %s; s.dispatchEvent(new Event('change'));" % json.dumps(value))
+        out["rows_" + value.replace(" ", "_").replace(":", "_")] = p.shown("#findings tr.finding")
+    out["js_errors"] = len(p.errors)
+
+
 def main():
     chromium, report, shot = sys.argv[1:4]
+    only_filters = len(sys.argv) > 4 and sys.argv[4] == "filters"
     profile = tempfile.mkdtemp(prefix="leakaudit-chromium-")
     proc = None
     try:
@@ -102,14 +125,44 @@ def main():
                 break
             time.sleep(0.1)
         out = {}
+        if only_filters:
+            filters(p, out)
+            for k, v in out.items():
+                print("%s=%s" % (k, str(v).replace("\n", " ")))
+            return
         out["ready"] = p.js("document.body.getAttribute('data-ready')")
         out["title"] = p.js("document.title")
         out["verdict"] = p.js("document.getElementById('verdict').textContent")
         out["summary_rows"] = p.js("document.querySelectorAll('#summary tbody tr').length")
         out["rows"] = p.js("document.querySelectorAll('#findings tr.finding').length")
         out["flame_nodes"] = p.js("document.querySelectorAll('#flame .node').length")
-        out["flame_colours"] = p.js("""['lost', 'intentional', 'reachable'].filter(function (c) {
-            return document.querySelector('#flame .c-' + c); }).join(',')""")
+        colours = """['lost', 'intentional', 'reachable'].filter(function (c) {
+            return document.querySelector('#flame .c-' + c); }).join(',')"""
+        out["flame_colours"] = p.js(colours)
+        p.click("#flame-all")
+        out["flame_colours_all"] = p.js(colours)
+        out["flame_nodes_all"] = p.js("document.querySelectorAll('#flame .node').length")
+        p.click("#flame-all")
+        # The runs, collapsed to their totals; a click opens the list.
+        out["runs_open"] = p.js("document.getElementById('runs').open ? 1 : 0")
+        out["runs_summary"] = p.js("document.querySelector('#runs summary').textContent")
+        p.click("#runs summary")
+        out["runs_open_after_click"] = p.js("document.getElementById('runs').open ? 1 : 0")
+        out["runs_listed"] = p.shown("#runs li")
+        p.click("#runs summary")
+        # What the text report says of each site.
+        out["notes"] = p.js("""Array.prototype.map.call(document.querySelectorAll('#findings tr.finding'),
+            function (r) { return r.children[3].textContent + '=' + r.children[5].textContent; }).join('|')""")
+        # The search box: keystrokes filter the rows.
+        p.type("#search", "triangle")
+        out["rows_searched"] = p.shown("#findings tr.finding")
+        p.js("var s = document.getElementById('search'); s.value = ''; s.dispatchEvent(new Event('input'));")
+        out["rows_after_clearing"] = p.shown("#findings tr.finding")
+        # A failing finding's source lines, read when the report was made.
+        p.click("#findings tr.finding[data-kind=leak]", 0)
+        out["source_lines"] = p.js("document.querySelectorAll('#findings tr.detail pre.source .line').length")
+        out["source_here"] = p.js("(document.querySelector('#findings tr.detail pre.source .here') || {}).textContent")
+        p.click("#findings tr.finding[data-kind=leak]", 0)
         # A click on the first row opens its stack.
         p.click("#findings tr.finding", 0)
         out["open_after_click"] = p.js("document.querySelectorAll('#findings tr.detail').length")

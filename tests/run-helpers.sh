@@ -115,8 +115,9 @@ fi
 (cd "$top_builddir" && "$WRAPPER" -o "$WORK/leaky.db" -- ./examples/leaky > /dev/null 2>&1)
 (cd "$top_builddir" && "$REPORT" --color never "$WORK/leaky.db" > "$WORK/leaky.txt")
 "$PY" - "$top_srcdir/README.md" "$WORK/leaky.txt" "$top_srcdir" "$WORK/leaky.db" > "$WORK/readme.check" <<'PY'
-import re, sys
+import os, re, sys
 readme, actual, src, db = sys.argv[1:5]
+src = os.path.realpath(src)  # distcheck's is .../_build/sub/..
 text = open(readme).read()
 block = text.split("### A report (the bundled example)\n", 1)[1].split("\nand a cycle", 1)[0]
 shown = [l[4:] for l in block.splitlines() if l.startswith("    ") or l == ""]

@@ -5,8 +5,11 @@
 # Chromium, driven through the DevTools protocol with real mouse clicks
 # (tests/html_check.py): the page renders its summary, flame graph and
 # findings; a click opens and closes a stack; a cycle is drawn; sorting and
-# filtering work; a frame zooms the flame graph; no script error; a
-# hostile database runs no script.  A screenshot of the report is left in
+# filtering work; a frame zooms the flame graph, lost bytes by default and
+# all bytes at a click; the runs collapse to their totals; the search box
+# and the filter by program and run keep what they should; a failing
+# finding shows its source lines; no script error; a hostile database runs
+# no script; a page of 300 runs stays under 2 MB.  A screenshot of the report is left in
 # tests/report-screenshot.png for a person to look at.
 . "$top_srcdir/tests/lib.sh"
 
@@ -43,8 +46,19 @@ check_eq "Chromium loaded the report and was driven to the end" "$st" 0
 seen() { sed -n "s/^$1=//p" "$WORK/seen"; }
 check_eq "rendered: the verdict, 6 summary rows, a row per finding (12)" \
     "$(seen verdict):$(seen summary_rows):$(seen rows)" "FAIL:6:12"
-check_eq "the flame graph: frames drawn, in the colours of lost, intentional and reachable bytes" \
-    "$([ "$(seen flame_nodes)" -ge 10 ] && echo drawn):$(seen flame_colours)" "drawn:lost,intentional,reachable"
+check_eq "the flame graph: frames drawn, of the lost bytes alone by default" \
+    "$([ "$(seen flame_nodes)" -ge 10 ] && echo drawn):$(seen flame_colours)" "drawn:lost"
+check_eq "... a click on 'all bytes' draws the intentional and reachable ones too" \
+    "$([ "$(seen flame_nodes_all)" -gt "$(seen flame_nodes)" ] && echo more):$(seen flame_colours_all)" "more:lost,intentional,reachable"
+check_eq "the runs collapsed to their totals; a click lists them" \
+    "$(seen runs_open):$(seen runs_summary):$(seen runs_open_after_click):$(seen runs_listed)" \
+    "0:1 run: exit 0 (1); programs: graph (1):1:1"
+check_eq "the table says what the text report says of each site (leaked N of M, on every call, direct and indirect)" \
+    "$(seen notes | tr '|' '\n' | grep -c -e '^list=leaked 1 of 1 allocations; 1 direct, 4 indirect$' -e '^every_call=leaked 3 of 3 allocations: on every call$' -e '^some_calls=leaked 2 of 4 allocations$')" 3
+check_eq "the search box: typing 'triangle' keeps its one finding; cleared, all 12" \
+    "$(seen rows_searched):$(seen rows_after_clearing)" "1:12"
+check_eq "a failing finding shows its source lines (7), its own line marked" \
+    "$(seen source_lines):$(seen source_here | sed 's/^ *[0-9]*//; s/ *$//')" "7:$(sed -n 36p "$top_srcdir/tests/programs/graph.c")"
 check_eq "a click on a finding opens its stack (6 frames, with file:line), a second click closes it" \
     "$(seen open_after_click):$(seen first_stack_frames):$(seen first_stack_text | grep -c 'list [^ ]*graph.c:36'):$(seen open_after_second_click)" \
     "1:6:1:0"
@@ -60,4 +74,23 @@ check_eq "a screenshot of the report, for a person to look at: $shot" \
 "$PY" "$top_srcdir/tests/html_check.py" "$chromium" "$WORK/hostile.html" "$WORK/hostile.png" > "$WORK/seen" 2> /dev/null
 check_eq "the hostile report renders its 12 findings and runs none of its strings" \
     "$(seen rows):$(seen pwned):$(seen js_errors)" "12:undefined:0"
+
+# Two programs: the filter by program and by run.
+cp "$db" "$WORK/two.db"
+under "$WORK/two.db" "$PROGS/leaks" > /dev/null 2>&1
+"$REPORT" --format html -o "$WORK/two.html" "$WORK/two.db"
+"$PY" "$top_srcdir/tests/html_check.py" "$chromium" "$WORK/two.html" "$WORK/two.png" filters > "$WORK/seen" 2> /dev/null
+# The page's findings are merged across runs: those with run N among theirs.
+in_run() { "$REPORT" --format json --merge "$WORK/two.db" | "$PY" -c 'import json,sys; print(sum(any(r["run"] == int(sys.argv[1]) for r in f["runs"]) for f in json.load(sys.stdin)["findings"]))' "$1"; }
+check_eq "filter by program and run: graph's findings, leaks', run 2's (leaks)" \
+    "$(seen rows_graph):$(seen rows_leaks):$(seen rows_run_0_2):$(seen js_errors)" \
+    "$(in_run 1):$(in_run 2):$(in_run 2):0"
+
+# At CI scale: hundreds of runs, one page of at most 2 MB.
+for i in $(seq 1 300); do
+    LEAKAUDIT_OUTPUT="$WORK/many.db" LD_PRELOAD="$SHIM" "$PROGS/leaks" > /dev/null 2>&1
+done
+"$REPORT" --format html -o "$WORK/many.html" "$WORK/many.db"
+check_eq "300 runs: one page of at most 2 MB ($(($(wc -c < "$WORK/many.html") / 1024)) KiB)" \
+    "$(q "$WORK/many.db" 'SELECT count(*) FROM runs'):$(( $(wc -c < "$WORK/many.html") <= 2 * 1024 * 1024 ))" "300:1"
 finish

@@ -45,14 +45,40 @@
   var v = el("span", { "class": "verdict " + (d.fail ? "fail" : "ok"), id: "verdict" },
              d.fail ? "FAIL" : "OK");
   head.appendChild(v);
-  var runs = el("ul", { "class": "meta", id: "runs" });
+  /* The runs, collapsed to their totals: how they ended, which programs. */
+  function how(r) {
+    return r.signal !== null ? "killed by signal " + r.signal :
+           r.exit_code !== null ? (r.end_reason || "exit") + " " + r.exit_code : r.end_reason;
+  }
+  function progName(r) { return base(r.exe) || (r.argv.length ? base(r.argv[0]) : "?"); }
+  var ends = {}, progs = {};
   d.runs.forEach(function (r) {
-    var how = r.signal !== null ? "killed by signal " + r.signal :
-              r.exit_code !== null ? (r.end_reason || "exit") + " " + r.exit_code : r.end_reason;
-    runs.appendChild(el("li", null, "run " + r.run + ": pid " + r.pid + " " +
-                        (r.argv.length ? r.argv.join(" ") : r.exe || "") + " (" + how + ")"));
+    var h = how(r);
+    ends[h] = (ends[h] || 0) + 1;
+    progs[progName(r)] = (progs[progName(r)] || 0) + 1;
   });
+  function tally(o) {
+    return Object.keys(o).sort(function (a, b) { return o[b] - o[a] || (a < b ? -1 : 1); })
+      .map(function (k) { return k + " (" + o[k] + ")"; }).join(", ");
+  }
+  var runs = el("details", { "class": "meta", id: "runs" });
+  runs.appendChild(el("summary", null, d.runs.length + (d.runs.length === 1 ? " run: " : " runs: ") +
+                      tally(ends) + "; programs: " + tally(progs)));
+  var runList = el("ul");
+  d.runs.forEach(function (r) {
+    runList.appendChild(el("li", null, "run " + r.run + ": pid " + r.pid + " " +
+                        (r.argv.length ? r.argv.join(" ") : r.exe || "") + " (" + how(r) + ")"));
+  });
+  runs.appendChild(runList);
   head.appendChild(runs);
+  /* A finding's runs, as keys of RUNS_BY: "database:run". */
+  var runBy = {};
+  d.runs.forEach(function (r) { runBy[(r.database || 0) + ":" + r.run] = r; });
+  function findingRuns(f) {
+    var ids = f.runs ? f.runs.map(function (x) { return (x.database || 0) + ":" + x.run; })
+                     : [(f.database || 0) + ":" + f.run];
+    return ids.map(function (k) { return runBy[k]; }).filter(function (r) { return r; });
+  }
 
   /* ---- summary ---- */
   var sum = document.querySelector("#summary tbody");
@@ -67,8 +93,10 @@
 
   /* ---- flame graph: bytes by allocating stack, outermost frame on top ---- */
   function node(name) { return { name: name, kids: {}, order: [], lost: 0, intentional: 0, reachable: 0 }; }
-  var root = node("all");
-  function add(stack, cls, n) {
+  /* Two graphs: the lost bytes alone (the default: a heap's reachable
+   * bytes would drown its leaks), and all of them. */
+  var lostRoot = node("all"), allRoot = node("all");
+  function add(root, stack, cls, n) {
     var at = root;
     at[cls] += n;
     for (var i = stack.length - 1; i >= 0; i--) {
@@ -80,11 +108,15 @@
   }
   d.findings.forEach(function (f) {
     if (f.suppressed) return;
-    if (f.kind === "cycle")
-      f.cycle.forEach(function (m) { add(m.stack, "lost", m.size * (f.instances || 1)); });
-    else
-      add(f.stack, CLASS[f.kind], f.bytes);
+    var parts = f.kind === "cycle"
+      ? f.cycle.map(function (m) { return [m.stack, "lost", m.size * (f.instances || 1)]; })
+      : [[f.stack, CLASS[f.kind], f.bytes]];
+    parts.forEach(function (p) {
+      add(allRoot, p[0], p[1], p[2]);
+      if (p[1] === "lost") add(lostRoot, p[0], p[1], p[2]);
+    });
   });
+  var root = lostRoot;
   function total(n) { return n.lost + n.intentional + n.reachable; }
   var flame = document.getElementById("flame"), ROW = 18, zoom = root;
   function draw() {
@@ -116,12 +148,41 @@
           kx += total(n.kids[k]) / all;
         });
     }
-    place(zoom, 0, 0, zoom.name);
+    if (total(zoom) > 0)
+      place(zoom, 0, 0, zoom.name);
+    else
+      flame.appendChild(el("div", { "class": "empty meta" }, "no lost bytes"));
     flame.style.height = Math.max(depth, 1) * ROW + "px";
   }
+  var allBox = document.getElementById("flame-all");
+  allBox.addEventListener("change", function () {
+    root = allBox.checked ? allRoot : lostRoot;
+    zoom = root;
+    draw();
+  });
   draw();
 
   /* ---- findings ---- */
+  /* As the text report says it: how often the site leaked, and what the
+   * finding's blocks are. */
+  function notes(f) {
+    var n = [];
+    if (f.kind === "leak" && f.site_allocations)
+      n.push("leaked " + f.direct_blocks + " of " + f.site_allocations + " allocations" +
+             (f.per_call ? ": on every call" : ""));
+    if ((f.kind === "leak" || f.kind === "cycle") && f.indirect_blocks)
+      n.push(f.direct_blocks + " direct, " + f.indirect_blocks + " indirect");
+    if (f.mark && f.mark.marks)
+      n.push(f.mark.marks + " marked");
+    return n.join("; ");
+  }
+  function stacksOf(f) {
+    var v = [f.stack];
+    if (f.mark) v.push(f.mark.stack);
+    (f.cycle || []).forEach(function (m) { v.push(m.stack); });
+    return v;
+  }
+  var sources = JSON.parse(document.getElementById("report-sources").textContent);
   var tbody = document.querySelector("#findings tbody");
   var rows = d.findings.map(function (f, i) {
     var st = f.kind === "repeated-mark" ? f.mark.stack : f.stack;
@@ -132,9 +193,18 @@
     tr.appendChild(el("td", { "class": "num" }, f.blocks));
     tr.appendChild(el("td", null, frameName(s)));
     tr.appendChild(el("td", null, s.file ? base(s.file) + (s.line ? ":" + s.line : "") : ""));
+    var note = notes(f);
+    tr.appendChild(el("td", { "class": "notes" }, note));
     tr.appendChild(el("td", { "class": "num" }, f.runs ? f.runs.length : 1));
     tr.appendChild(el("td", { "class": f.fails ? "fails" : "" }, f.fails ? "fails" : ""));
-    return { f: f, tr: tr, detail: null, key: [f.kind, f.bytes, f.blocks, s.function || "", s.file || "", f.runs ? f.runs.length : 1, f.fails ? 1 : 0] };
+    /* What the search box looks in: every frame of its stacks. */
+    var text = [f.kind, f.mark && f.mark.why || ""].concat(stacksOf(f).map(function (st) {
+      return st.map(function (fr) { return frameName(fr) + " " + (fr.file || "") + " " + base(fr.module); }).join(" ");
+    })).join(" ").toLowerCase();
+    var progsOf = {};
+    findingRuns(f).forEach(function (r) { progsOf[progName(r)] = 1; progsOf["run " + (r.database || 0) + ":" + r.run] = 1; });
+    return { f: f, tr: tr, detail: null, text: text, progs: progsOf, site: s,
+             key: [f.kind, f.bytes, f.blocks, s.function || "", s.file || "", note, f.runs ? f.runs.length : 1, f.fails ? 1 : 0] };
   });
 
   function stackList(stack) {
@@ -198,7 +268,21 @@
       r.tr.classList.remove("open");
       return;
     }
-    var f = r.f, td = el("td", { colspan: "7" });
+    var f = r.f, td = el("td", { colspan: "8" });
+    var src = r.site && r.site.file && sources[r.site.file + ":" + r.site.line];
+    if (src) {
+      /* The source around the finding's location, read at report time. */
+      var pre = el("pre", { "class": "source" });
+      src.lines.forEach(function (line, i) {
+        var no = src.first + i;
+        var ln = el("span", { "class": no === r.site.line ? "line here" : "line" });
+        ln.appendChild(el("span", { "class": "no" }, String(no)));
+        ln.appendChild(document.createTextNode(line + "\n"));
+        pre.appendChild(ln);
+      });
+      td.appendChild(el("div", null, base(r.site.file) + ":" + r.site.line + ":"));
+      td.appendChild(pre);
+    }
     if (f.kind === "cycle") {
       td.appendChild(el("div", null, "A cycle of " + f.cycle.length + " blocks" +
                         (f.instances > 1 ? ", leaked " + f.instances + " times" : "") + ", in cycle order:"));
@@ -239,9 +323,17 @@
     label.appendChild(document.createTextNode(" " + k + " (" + n + ")"));
     filters.appendChild(label);
   });
+  var search = document.getElementById("search"), prog = document.getElementById("program");
+  function option(value, text) { var o = el("option", { value: value }, text); prog.appendChild(o); }
+  option("", "every program and run");
+  Object.keys(progs).sort().forEach(function (p) { option(p, p + " (" + progs[p] + (progs[p] === 1 ? " run)" : " runs)")); });
+  d.runs.forEach(function (r) { option("run " + (r.database || 0) + ":" + r.run, "run " + r.run + ": " + progName(r) + ", pid " + r.pid); });
+  search.addEventListener("input", apply);
+  prog.addEventListener("change", apply);
   function apply() {
+    var q = search.value.trim().toLowerCase(), p = prog.value;
     rows.forEach(function (r) {
-      var on = shown[r.f.kind];
+      var on = shown[r.f.kind] && (!q || r.text.indexOf(q) >= 0) && (!p || r.progs[p]);
       r.tr.style.display = on ? "" : "none";
       if (r.detail) r.detail.style.display = on ? "" : "none";
     });
@@ -250,7 +342,7 @@
   var ths = document.querySelectorAll("#findings th"), sortCol = -1, asc = true;
   Array.prototype.forEach.call(ths, function (th, c) {
     th.addEventListener("click", function () {
-      asc = sortCol === c ? !asc : c === 0 || c === 3 || c === 4;
+      asc = sortCol === c ? !asc : c === 0 || c === 3 || c === 4 || c === 5;
       sortCol = c;
       Array.prototype.forEach.call(ths, function (h) { h.className = h.className.replace(/ ?sorted-(asc|desc)/, ""); });
       th.className += " sorted-" + (asc ? "asc" : "desc");
