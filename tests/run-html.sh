@@ -86,6 +86,15 @@ check_eq "filter by program and run: graph's findings, leaks', run 2's (leaks)" 
     "$(seen rows_graph):$(seen rows_leaks):$(seen rows_run_0_2):$(seen js_errors)" \
     "$(in_run 1):$(in_run 2):$(in_run 2):0"
 
+# A stripped program: its leak is placed in its own module, never in libc.
+printf '#include <stdlib.h>\n__attribute__((noinline)) static void lose(void) { char *p = malloc(24); p[0] = 1; __asm__ volatile("" : : "r"(p) : "memory"); }\nint main(void) { lose(); return 0; }\n' > "$WORK/s.c"
+${CC:-cc} -O2 -s -o "$WORK/stripped" "$WORK/s.c"
+under "$WORK/stripped.db" "$WORK/stripped" > /dev/null
+"$REPORT" --format html -o "$WORK/stripped.html" "$WORK/stripped.db"
+"$PY" "$top_srcdir/tests/html_check.py" "$chromium" "$WORK/stripped.html" "$WORK/stripped.png" filters > "$WORK/seen" 2> /dev/null
+check_eq "a stripped program: the leak's row names its own module and offset, as the text report places it" \
+    "$(seen functions | tr '|' '\n' | grep -c '^stripped+0x[0-9a-f]*$'):$(seen functions | grep -c libc)" "1:0"
+
 # At CI scale: hundreds of runs, one page of at most 2 MB.
 for i in $(seq 1 300); do
     LEAKAUDIT_OUTPUT="$WORK/many.db" LD_PRELOAD="$SHIM" "$PROGS/leaks" > /dev/null 2>&1

@@ -22,19 +22,22 @@
   }
   function base(p) { return p ? p.slice(p.lastIndexOf("/") + 1) : ""; }
   function frameName(f) { return f.function || (f.module ? base(f.module) + "+" + f.offset : f.address); }
-  /* The innermost frame in the program's own source (as the text report). */
+  /* Where a finding is in the program's own code, as the text report
+   * says it: the innermost frame in the program's own source; else (a
+   * program without debug information) the innermost frame of the
+   * program's own module; never libc's, the loader's or a runtime's. */
+  function system(f) { return /^\/(usr|lib|lib64)\//.test(f.module || ""); }
+  function runtime(f) {
+    var b = base(f.file);
+    return system(f) || /^(\/usr\/|\/rustc\/|library\/)/.test(f.file || "") ||
+           b === "leakaudit.h" || b === "leakaudit.hpp" || b === "leakaudit.rs";
+  }
   function site(stack) {
-    var any = null;
-    for (var i = 0; i < stack.length; i++) {
-      var f = stack[i];
-      if (!f.file) continue;
-      if (!any) any = f;
-      var b = base(f.file), m = f.module || "";
-      if (/^\/(usr|lib|lib64)\//.test(m) || /^(\/usr\/|\/rustc\/|library\/)/.test(f.file) ||
-          b === "leakaudit.h" || b === "leakaudit.hpp" || b === "leakaudit.rs") continue;
-      return f;
-    }
-    return any;
+    for (var i = 0; i < stack.length; i++)
+      if (stack[i].file && !runtime(stack[i])) return stack[i];
+    for (i = 0; i < stack.length; i++)
+      if (!system(stack[i]) && !(stack[i].file && runtime(stack[i]))) return stack[i];
+    return null;
   }
 
   /* ---- header ---- */
@@ -57,9 +60,11 @@
     ends[h] = (ends[h] || 0) + 1;
     progs[progName(r)] = (progs[progName(r)] || 0) + 1;
   });
+  /* The commonest first, at most 8, then how many more. */
   function tally(o) {
-    return Object.keys(o).sort(function (a, b) { return o[b] - o[a] || (a < b ? -1 : 1); })
-      .map(function (k) { return k + " (" + o[k] + ")"; }).join(", ");
+    var keys = Object.keys(o).sort(function (a, b) { return o[b] - o[a] || (a < b ? -1 : 1); });
+    var shown = keys.slice(0, 8).map(function (k) { return k + " (" + o[k] + ")"; }).join(", ");
+    return keys.length > 8 ? shown + " and " + (keys.length - 8) + " more" : shown;
   }
   var runs = el("details", { "class": "meta", id: "runs" });
   runs.appendChild(el("summary", null, d.runs.length + (d.runs.length === 1 ? " run: " : " runs: ") +
