@@ -26,6 +26,7 @@
 #include "stackcache.h"
 #include "stackdepot.h"
 #include "threads.h"
+#include "unwind.h"
 
 static int (*la_main)(int, char **, char **);
 static LA_TLS int t_daemon; /* inside daemon(): its parent ends at fork */
@@ -214,7 +215,10 @@ int la_dlclose(void *handle)
         modules_note(); /* what goes away now is still known at the end */
         t_guard--;
     }
-    return la_real.dlclose(handle);
+    int rc = la_real.dlclose(handle);
+    /* The code that went may have had rules; other code may come there. */
+    uw_forget();
+    return rc;
 }
 
 void la_exit(int status, const struct la_context *where)

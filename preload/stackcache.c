@@ -34,9 +34,13 @@
 #include "pages.h"
 #include "stackcache.h"
 #include "stackdepot.h"
+#include "unwind.h"
 
-#define SC_SETS 64
-#define SC_WAYS 4 /* chains of one key: allocation wrappers (operator new, xmalloc) */
+#define SC_SET_BITS 6
+#define SC_KEY_CALLERS 4 /* callers in the second set's hash: a wrapper's callers' callers */
+#define SC_CROWDED 2     /* ways of one key in a set that send its chains to a second set */
+#define SC_SETS (1 << SC_SET_BITS)
+#define SC_WAYS 8 /* chains of one key: allocation wrappers (operator new, xmalloc) */
 #define SC_LINES (SC_SETS * SC_WAYS)
 #define SC_SLACK 8 /* shim frames in the middle of a chain (main's wrapper) */
 
@@ -47,6 +51,10 @@ struct sc_line {
     uint32_t nslots;
     uint32_t victim;     /* way 0 only: the way to fill next */
     uint32_t pad_;
+    /* The first slot, also here: the chains of one key (a function called
+     * from many callers) differ there, and a way is told apart without
+     * touching its slots. */
+    uintptr_t slot0, val0;
     /* Allocations counted on this chain and not yet added to the depot:
      * the owner thread adds without a shared cache line; the totals are
      * flushed when the line is reused, the thread ends, or the run is
@@ -197,6 +205,67 @@ static uint32_t sc_full(void)
     t_unwinds++;
     sc_unwind_pcs(pcs, &n);
     return sd_intern(pcs, n);
+}
+
+/* The program's frame pointer when it called the shim at RA, CFA: saved by
+ * the interposer's prologue, found by walking the shim's own frame
+ * pointers (all its code keeps them) up to that frame.  0 when not found
+ * within [LO, HI). */
+static LA_NOINLINE uintptr_t sc_caller_rbp(uintptr_t ra, uintptr_t cfa, uintptr_t lo,
+                                           uintptr_t hi, int *found)
+{
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+
+    *found = 0;
+    for (int hops = 0; hops < 24 && fp >= lo && fp + 16 <= hi && fp < cfa; hops++) {
+        const uintptr_t *f = (const uintptr_t *)fp;
+        if (f[1] == ra && fp + 16 == cfa) {
+            *found = 1;
+            return f[0];
+        }
+        if (f[0] <= fp)
+            break;
+        fp = f[0];
+    }
+    return 0;
+}
+
+/* The stack from RA, CFA with the shim's own unwinder, its frames (not the
+ * shim's) into PCS and their slots into SLOTS (may be NULL); how many, or
+ * -1 when it cannot (then libunwind does). */
+static int sc_fast(uintptr_t ra, uintptr_t cfa, uintptr_t lo, uintptr_t hi, uintptr_t *pcs,
+                   uintptr_t *slots)
+{
+    uintptr_t raw[SD_MAX_DEPTH + SC_SLACK], rawslots[SD_MAX_DEPTH + SC_SLACK];
+    int found, n, k = 0;
+
+    if (!uw_available() || lo == 0)
+        return -1;
+    uintptr_t rbp = sc_caller_rbp(ra, cfa, lo, hi, &found);
+    if (!found)
+        return -1;
+    n = uw_backtrace(ra, cfa, rbp, lo, hi, raw, rawslots, (int)sc_depth + SC_SLACK);
+    if (n < 0)
+        return -1;
+    for (int i = 0; i < n && k < sc_depth; i++)
+        if (!sc_in_shim(raw[i])) {
+            pcs[k] = raw[i];
+            if (slots)
+                slots[k] = rawslots[i];
+            k++;
+        }
+    return k;
+}
+
+/* Verify mode: the fast unwinder's stack against libunwind's. */
+static LA_NOINLINE void sc_check_fast(const uintptr_t *pcs, int n)
+{
+    uintptr_t want[SD_MAX_DEPTH];
+    uint32_t m;
+
+    sc_unwind_pcs(want, &m);
+    if ((uint32_t)n != m || memcmp(pcs, want, m * sizeof *pcs) != 0)
+        __atomic_fetch_add(&sc_nmismatch, 1, __ATOMIC_RELAXED);
 }
 
 static struct sc_line *sc_line_at(struct sc_cache *c, size_t i)
@@ -375,6 +444,8 @@ static uint32_t sc_learn(struct sc_cache *c, struct sc_line *l, uintptr_t ra,
     l->ra = ra;
     l->cfa = cfa;
     l->nslots = nslots;
+    l->slot0 = nslots ? slots[0] : 0;
+    l->val0 = nslots ? slots[1] : 0;
     l->stack = sd_intern(pcs, kept);
     *ok = 1;
     return l->stack;
@@ -400,10 +471,23 @@ static inline int sc_valid(struct sc_line *l)
 {
     const uintptr_t *s = sc_slots(l);
 
-    for (uint32_t i = 0; i < l->nslots; i++)
+    for (uint32_t i = 1; i < l->nslots; i++)
         if (*(const uintptr_t *)s[2 * i] != s[2 * i + 1])
             return 0;
     return 1;
+}
+
+/* The way of the set at FIRST that holds a valid chain of key RA, CFA. */
+static inline struct sc_line *sc_probe(struct sc_cache *c, size_t first, uintptr_t ra,
+                                       uintptr_t cfa)
+{
+    for (size_t w = 0; w < SC_WAYS; w++) {
+        struct sc_line *l = sc_line_at(c, first + w);
+        if (l->ra == ra && l->cfa == cfa &&
+            (l->nslots == 0 || *(const uintptr_t *)l->slot0 == l->val0) && sc_valid(l))
+            return l;
+    }
+    return NULL;
 }
 
 /* A stack got without the cache's counts: counted in the depot. */
@@ -423,25 +507,82 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
         return sc_counted(sc_full(), bytes, count);
     if (LA_UNLIKELY(cfa < c->stack_lo || cfa >= c->stack_hi))
         return sc_counted(sc_full(), bytes, count); /* a coroutine, a signal stack */
-    size_t first = (((ra >> 4) ^ (cfa >> 3) ^ (ra >> 13)) & (SC_SETS - 1)) * SC_WAYS;
+    /* The key's set: by (RA, CFA) first, as most chains are told apart by
+     * their first frame.  A function called from many places (a malloc
+     * wrapper) has many chains of one key: those go to a second set,
+     * hashed with the return addresses of its first callers too. */
+    uint64_t h = (uint64_t)ra * 0x9e3779b97f4a7c15ull ^ (uint64_t)cfa * 0xc2b2ae3d27d4eb4full;
+    size_t first = (size_t)((h ^ (h >> 29)) >> (64 - SC_SET_BITS)) * SC_WAYS;
+    struct sc_line *l = sc_probe(c, first, ra, cfa);
+    int crowded = 0;
+    size_t second = SIZE_MAX;
+    if (!l) {
+        /* Ways of this key in the first set: its chains are many. */
+        for (size_t w = 0; w < SC_WAYS; w++) {
+            struct sc_line *o = sc_line_at(c, first + w);
+            crowded += o->ra == ra && o->cfa == cfa;
+        }
+        if (crowded >= SC_CROWDED) {
+            uintptr_t callers[SC_KEY_CALLERS];
+            int nc = uw_callers(ra, cfa, c->stack_lo, c->stack_hi, callers, SC_KEY_CALLERS);
+            uint64_t h2 = h;
+            for (int i = 0; i < nc; i++)
+                h2 = (h2 ^ callers[i]) * 0x165667b19e3779f9ull;
+            second = (size_t)((h2 ^ (h2 >> 29)) >> (64 - SC_SET_BITS)) * SC_WAYS;
+            if (second == first)
+                second = (first + SC_WAYS) % SC_LINES;
+            l = sc_probe(c, second, ra, cfa);
+        }
+    }
+    if (l) {
+        t_hits++;
+        if (LA_UNLIKELY(sc_verify)) {
+            uint32_t id = sc_check(l->stack);
+            if (id != l->stack)
+                return sc_counted(id, bytes, count);
+        }
+        if (count) {
+            /* Only this thread adds; sc_flush_line may take them. */
+            __atomic_store_n(&l->allocs, __atomic_load_n(&l->allocs, __ATOMIC_RELAXED) + 1,
+                             __ATOMIC_RELAXED);
+            __atomic_store_n(&l->bytes, __atomic_load_n(&l->bytes, __ATOMIC_RELAXED) + bytes,
+                             __ATOMIC_RELAXED);
+        }
+        return l->stack;
+    }
+    if (second != SIZE_MAX)
+        first = second; /* learned into the second set */
     set = sc_line_at(c, first);
-    for (size_t w = 0; w < SC_WAYS; w++) {
-        struct sc_line *l = sc_line_at(c, first + w);
-        if (l->ra == ra && l->cfa == cfa && sc_valid(l)) {
-            t_hits++;
-            if (LA_UNLIKELY(sc_verify)) {
-                uint32_t id = sc_check(l->stack);
-                if (id != l->stack)
-                    return sc_counted(id, bytes, count);
+    /* A miss.  The shim's own unwinder gives each frame's slot with its
+     * return address, at no cost beyond the unwind: the chain is learned
+     * at once, into the set's next way. */
+    {
+        uintptr_t pcs[SD_MAX_DEPTH], slots[SD_MAX_DEPTH];
+        int n = sc_fast(ra, cfa, c->stack_lo, c->stack_hi, pcs, slots);
+        if (n >= 0) {
+            t_unwinds++;
+            if (LA_UNLIKELY(sc_verify))
+                sc_check_fast(pcs, n);
+            l = sc_line_at(c, first + set->victim);
+            set->victim = (set->victim + 1) % SC_WAYS;
+            sc_flush_line(l);
+            uintptr_t *ls = sc_slots(l);
+            uint32_t ns = 0;
+            /* Frame 0 is the key; the slots of the frames above it. */
+            for (int i = 1; i < n && ns < sc_max_slots; i++, ns++) {
+                ls[2 * ns] = slots[i];
+                ls[2 * ns + 1] = pcs[i];
             }
-            if (count) {
-                /* Only this thread adds; sc_flush_line may take them. */
-                __atomic_store_n(&l->allocs, __atomic_load_n(&l->allocs, __ATOMIC_RELAXED) + 1,
-                                 __ATOMIC_RELAXED);
-                __atomic_store_n(&l->bytes, __atomic_load_n(&l->bytes, __ATOMIC_RELAXED) + bytes,
-                                 __ATOMIC_RELAXED);
-            }
-            return l->stack;
+            l->stack = sd_intern(pcs, (uint32_t)n);
+            /* The chain is whole only when the unwind ended inside it: a
+             * stack cut at the depth is cached as well (its slots cover
+             * what is kept). */
+            l->nslots = ns;
+            l->slot0 = ns ? ls[0] : 0;
+            l->val0 = ns ? ls[1] : 0;
+            l->cfa = cfa;
+            l->ra = ra;
+            return sc_counted(l->stack, bytes, count);
         }
     }
     /* A miss: learn the chain if this key missed just before, and while
@@ -453,7 +594,7 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
      * reusable chains begins, at a bounded cost when none does). */
     if (set->cand_ra == ra && set->cand_cfa == cfa &&
         t_learns * 64 <= t_hits + t_unwinds / 8 + 4096) {
-        struct sc_line *l = sc_line_at(c, first + set->victim);
+        l = sc_line_at(c, first + set->victim);
         int ok;
         t_learns++;
         set->victim = (set->victim + 1) % SC_WAYS;

@@ -4,11 +4,12 @@
 # the figure is the same on a loaded machine, so a change that slows the
 # hot path fails here, not in a benchmark nobody runs.
 #
-# The churn workload (tools/bench/churn.c) runs bare and under the shim,
-# each with N and 2N operations; the differences cancel start-up and the
-# exit-time write, leaving (shim - bare) instructions per operation (one
-# free and one malloc from a ~12-frame chain).  The budget lives in
-# tests/ir-budget; LEAKAUDIT_IR_BUDGET overrides it (to see the test fail).
+# The churn workloads (tools/bench/churn.c: 8 stacks; manystack.c: 108)
+# run bare and under the shim, each with N and 2N operations; the
+# differences cancel start-up and the exit-time write, leaving (shim -
+# bare) instructions per operation (one free and one malloc from a 12 to
+# 14-frame chain).  The budgets live in tests/ir-budget;
+# LEAKAUDIT_IR_BUDGET overrides churn's (to see the test fail).
 . "$top_srcdir/tests/lib.sh"
 
 if ! command -v valgrind > /dev/null; then
@@ -25,25 +26,32 @@ case " ${LEAKAUDIT_CFLAGS:-} " in
     ;;
 esac
 
-budget=${LEAKAUDIT_IR_BUDGET:-$(sed -n 's/^budget \([0-9][0-9]*\).*/\1/p' "$top_srcdir/tests/ir-budget")}
 N=20000
 
-# ir PRELOAD OPS: instructions of one churn run.
+# ir PRELOAD PROGRAM OPS: instructions of one churn run.
 ir() {
     rm -f "$WORK/b.db"
     LD_PRELOAD=$1 LEAKAUDIT_OUTPUT=$WORK/b.db valgrind --tool=callgrind \
-        --callgrind-out-file=/dev/null "$PROGS/churn" "$2" 1000 1 2> "$WORK/cg.txt" > /dev/null
+        --callgrind-out-file=/dev/null "$PROGS/$2" "$3" 1000 1 2> "$WORK/cg.txt" > /dev/null
     sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$WORK/cg.txt"
 }
 
-b1=$(ir "" $N); b2=$(ir "" $((2 * N)))
-s1=$(ir "$SHIM" $N); s2=$(ir "$SHIM" $((2 * N)))
-check "callgrind counted all four runs" test -n "$b1" -a -n "$b2" -a -n "$s1" -a -n "$s2"
-bare=$(((b2 - b1) / N))
-per=$((((s2 - s1) - (b2 - b1)) / N))
-echo "# bare: $bare instructions per operation; the shim adds $per (budget $budget)"
-check "the run under the shim was recorded, its stacks mostly from the cache" \
-    test "$(q "$WORK/b.db" 'SELECT stack_hits > 9 * stack_unwinds FROM runs')" = 1
-check "the shim adds $per instructions per malloc+free pair: within the budget of $budget" \
-    test "$per" -gt 0 -a "$per" -le "$budget"
+# The churn of 8 stacks (one recursive function), then the one of 108
+# (tools/bench/manystack.c: a chain, then a call tree), each against its
+# budget line.
+for prog in churn manystack; do
+    key=budget; [ $prog = churn ] || key=budget_$prog
+    budget=$(sed -n "s/^$key \([0-9][0-9]*\).*/\1/p" "$top_srcdir/tests/ir-budget")
+    [ $prog = churn ] && budget=${LEAKAUDIT_IR_BUDGET:-$budget}
+    b1=$(ir "" $prog $N); b2=$(ir "" $prog $((2 * N)))
+    s1=$(ir "$SHIM" $prog $N); s2=$(ir "$SHIM" $prog $((2 * N)))
+    check "$prog: callgrind counted all four runs" test -n "$b1" -a -n "$b2" -a -n "$s1" -a -n "$s2"
+    bare=$(((b2 - b1) / N))
+    per=$((((s2 - s1) - (b2 - b1)) / N))
+    echo "# $prog: bare $bare instructions per operation; the shim adds $per (budget $budget)"
+    check "$prog: the run under the shim was recorded, its stacks mostly from the cache" \
+        test "$(q "$WORK/b.db" 'SELECT stack_hits > 9 * stack_unwinds FROM runs')" = 1
+    check "$prog: the shim adds $per instructions per malloc+free pair: within the budget of $budget" \
+        test "$per" -gt 0 -a "$per" -le "$budget"
+done
 finish

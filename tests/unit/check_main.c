@@ -22,6 +22,7 @@ Suite *maps_suite(void);
 Suite *modules_suite(void);
 Suite *scan_suite(void);
 Suite *stackcache_suite(void);
+Suite *unwind_suite(void);
 Suite *core_suite(void);
 
 int main(void)
@@ -56,6 +57,7 @@ int main(void)
     srunner_add_suite(sr, scan_suite());
 #endif
     srunner_add_suite(sr, stackcache_suite());
+    srunner_add_suite(sr, unwind_suite());
     srunner_add_suite(sr, core_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -1,0 +1,108 @@
+/*
+ * manystack.c: malloc/free churn from many stacks, as real programs
+ * allocate: OPS random operations over LIVE slots, each freeing a slot's
+ * block and allocating a new one of 16 to 512 bytes from one of 108
+ * distinct call stacks (a chain of five functions, then a four-level call
+ * tree of 3 x 3 x 3 x 4 different functions and call sites): 14 frames
+ * deep with main's, 12 in a thread.  Frees everything at the end.
+ * usage: manystack [OPS [LIVE [THREADS]]]
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define KEEP(p) __asm__ volatile("" : : "r"(p) : "memory")
+#define NOINLINE __attribute__((noinline))
+
+/* Level 4: four call sites into malloc in each of three functions. */
+#define L4(name)                                                       \
+    NOINLINE static void *name(size_t n, uint32_t k)                   \
+    {                                                                  \
+        void *p;                                                       \
+        switch (k % 4) {                                               \
+        case 0: __asm__ volatile("# site 0"); p = malloc(n); KEEP(p); break;  \
+        case 1: __asm__ volatile("# site 1"); p = malloc(n); KEEP(p); break;  \
+        case 2: __asm__ volatile("# site 2"); p = malloc(n); KEEP(p); break;  \
+        default: __asm__ volatile("# site 3"); p = malloc(n); KEEP(p); break; \
+        }                                                              \
+        return p;                                                      \
+    }
+L4(l4_a) L4(l4_b) L4(l4_c)
+
+/* Levels 3 to 1: three functions each, each calling one of three below. */
+#define LEVEL(name, a, b, c)                                           \
+    NOINLINE static void *name(size_t n, uint32_t k)                   \
+    {                                                                  \
+        void *p;                                                       \
+        switch (k % 3) {                                               \
+        case 0: __asm__ volatile("# a"); p = a(n, k / 3); KEEP(p); break;   \
+        case 1: __asm__ volatile("# b"); p = b(n, k / 3); KEEP(p); break;   \
+        default: __asm__ volatile("# c"); p = c(n, k / 3); KEEP(p); break;  \
+        }                                                              \
+        return p;                                                      \
+    }
+LEVEL(l3_a, l4_a, l4_b, l4_c) LEVEL(l3_b, l4_b, l4_c, l4_a) LEVEL(l3_c, l4_c, l4_a, l4_b)
+LEVEL(l2_a, l3_a, l3_b, l3_c) LEVEL(l2_b, l3_b, l3_c, l3_a) LEVEL(l2_c, l3_c, l3_a, l3_b)
+LEVEL(l1_a, l2_a, l2_b, l2_c)
+
+/* The chain above the tree. */
+NOINLINE static void *chain4(size_t n, uint32_t k) { void *p = l1_a(n, k); KEEP(p); return p; }
+NOINLINE static void *chain3(size_t n, uint32_t k) { void *p = chain4(n, k); KEEP(p); return p; }
+NOINLINE static void *chain2(size_t n, uint32_t k) { void *p = chain3(n, k); KEEP(p); return p; }
+NOINLINE static void *chain1(size_t n, uint32_t k) { void *p = chain2(n, k); KEEP(p); return p; }
+NOINLINE static void *chain0(size_t n, uint32_t k) { void *p = chain1(n, k); KEEP(p); return p; }
+
+struct job {
+    long ops, live;
+    uint32_t seed;
+};
+
+static void *worker(void *arg)
+{
+    struct job *j = arg;
+    void **slots = calloc((size_t)j->live, sizeof *slots);
+    uint32_t x = j->seed;
+
+    if (!slots)
+        return NULL;
+    for (long i = 0; i < j->ops; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        long s = (long)(x % (uint32_t)j->live);
+        free(slots[s]);
+        /* 3 x 3 x 3 x 4 = 108 stacks: the tree's path from k. */
+        slots[s] = chain0(16 + (x >> 8) % 497, (x >> 3) % 108);
+    }
+    for (long s = 0; s < j->live; s++)
+        free(slots[s]);
+    free(slots);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    long ops = argc > 1 ? atol(argv[1]) : 10000000;
+    long live = argc > 2 ? atol(argv[2]) : 10000;
+    int nt = argc > 3 ? atoi(argv[3]) : 1;
+    pthread_t t[64];
+    struct job jobs[64];
+
+    if (nt < 1 || nt > 64 || ops < 0 || live < nt) {
+        fprintf(stderr, "usage: manystack [OPS [LIVE [THREADS (1-64)]]]\n");
+        return 2;
+    }
+    for (int i = 0; i < nt; i++)
+        jobs[i] = (struct job){ ops / nt, live / nt, 2463534242u + (uint32_t)i * 7919u };
+    if (nt == 1) {
+        worker(&jobs[0]);
+        return 0;
+    }
+    for (int i = 0; i < nt; i++)
+        if (pthread_create(&t[i], NULL, worker, &jobs[i]) != 0)
+            return 1;
+    for (int i = 0; i < nt; i++)
+        pthread_join(t[i], NULL);
+    return 0;
+}
