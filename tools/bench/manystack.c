@@ -7,9 +7,7 @@
  * deep with main's, 12 in a thread.  Frees everything at the end.
  * usage: manystack [OPS [LIVE [THREADS]]]
  */
-#include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #define KEEP(p) __asm__ volatile("" : : "r"(p) : "memory")
@@ -53,56 +51,7 @@ NOINLINE static void *chain2(size_t n, uint32_t k) { void *p = chain3(n, k); KEE
 NOINLINE static void *chain1(size_t n, uint32_t k) { void *p = chain2(n, k); KEEP(p); return p; }
 NOINLINE static void *chain0(size_t n, uint32_t k) { void *p = chain1(n, k); KEEP(p); return p; }
 
-struct job {
-    long ops, live;
-    uint32_t seed;
-};
-
-static void *worker(void *arg)
-{
-    struct job *j = arg;
-    void **slots = calloc((size_t)j->live, sizeof *slots);
-    uint32_t x = j->seed;
-
-    if (!slots)
-        return NULL;
-    for (long i = 0; i < j->ops; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        long s = (long)(x % (uint32_t)j->live);
-        free(slots[s]);
-        /* 3 x 3 x 3 x 4 = 108 stacks: the tree's path from k. */
-        slots[s] = chain0(16 + (x >> 8) % 497, (x >> 3) % 108);
-    }
-    for (long s = 0; s < j->live; s++)
-        free(slots[s]);
-    free(slots);
-    return NULL;
-}
-
-int main(int argc, char **argv)
-{
-    long ops = argc > 1 ? atol(argv[1]) : 10000000;
-    long live = argc > 2 ? atol(argv[2]) : 10000;
-    int nt = argc > 3 ? atoi(argv[3]) : 1;
-    pthread_t t[64];
-    struct job jobs[64];
-
-    if (nt < 1 || nt > 64 || ops < 0 || live < nt) {
-        fprintf(stderr, "usage: manystack [OPS [LIVE [THREADS (1-64)]]]\n");
-        return 2;
-    }
-    for (int i = 0; i < nt; i++)
-        jobs[i] = (struct job){ ops / nt, live / nt, 2463534242u + (uint32_t)i * 7919u };
-    if (nt == 1) {
-        worker(&jobs[0]);
-        return 0;
-    }
-    for (int i = 0; i < nt; i++)
-        if (pthread_create(&t[i], NULL, worker, &jobs[i]) != 0)
-            return 1;
-    for (int i = 0; i < nt; i++)
-        pthread_join(t[i], NULL);
-    return 0;
-}
+/* 3 x 3 x 3 x 4 = 108 stacks: the tree's path from the random word. */
+#define CHURN_NAME "manystack"
+#define CHURN_ALLOC(n, x) chain0((n), ((x) >> 3) % 108)
+#include "churn.h"
