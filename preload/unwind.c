@@ -427,9 +427,12 @@ static uint64_t uw_compile(uintptr_t pc)
             else if (*a == 'L')
                 adata++;
             else if (*a == 'P') {
+                /* The personality is not needed, its size is (read
+                 * without following it). */
                 uint8_t penc = *adata++;
                 uw_ptr(&adata, penc & 0x7f, data, &ok);
-                ok = 1; /* the personality is not needed, its size is */
+                if (!ok)
+                    return UW_NO;
             } else {
                 return UW_NO; /* 'S': a signal frame; others unknown */
             }

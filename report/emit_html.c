@@ -12,6 +12,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
 
@@ -53,8 +56,19 @@ static void source_of(FILE *out, const struct rp_frame *fr, int *n)
     char line[HTML_MAX_LINE + 2];
     FILE *src;
 
-    if (!fr || !fr->file || fr->line <= 0 || *n >= HTML_MAX_SOURCES || !(src = fopen(fr->file, "r")))
+    struct stat st;
+    int fd;
+
+    if (!fr || !fr->file || fr->line <= 0 || *n >= HTML_MAX_SOURCES)
         return;
+    /* A regular file only (not a FIFO, which would block, nor a device):
+     * opened without blocking, then checked. */
+    if ((fd = open(fr->file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        return;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(src = fdopen(fd, "r"))) {
+        close(fd);
+        return;
+    }
     int first = fr->line > HTML_CONTEXT ? fr->line - HTML_CONTEXT : 1, no = 0, got = 0;
     char key[4200];
     snprintf(key, sizeof key, "%s:%d", fr->file, fr->line);

@@ -33,6 +33,18 @@ cp "$db" "$WORK/hostile.db"
 check_eq "hostile module path: nothing in the page ends the data script early" \
     "$(grep -c '</script><img' "$WORK/hostile.html")" 0
 
+# Source lines come from regular files only: a source that became a FIFO
+# (or a device) is left out, and the report does not wait on it.
+mkdir -p "$WORK/fifo"
+printf '#include <stdlib.h>\nint main(void) { char *p = malloc(9); p[0] = 1; p = 0; return 0; }\n' > "$WORK/fifo/f.c"
+(cd "$WORK/fifo" && ${CC:-cc} -O0 -g -o f f.c)
+LEAKAUDIT_OUTPUT="$WORK/fifo.db" LD_PRELOAD="$SHIM" "$WORK/fifo/f" > /dev/null
+rm "$WORK/fifo/f.c"
+mkfifo "$WORK/fifo/f.c"
+timeout 60 "$REPORT" --format html -o "$WORK/fifo.html" "$WORK/fifo.db"
+check_eq "a source that is a FIFO now: the page is made (status 1) without its lines" \
+    "$?:$(grep -c 'id="report-sources">{}' "$WORK/fifo.html")" "1:1"
+
 chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$chromium" ] || ! "$PY" -c 'import websocket' 2> /dev/null; then
     echo "SKIP - Chromium or python3-websocket is not installed (tools/install-deps installs both)"
