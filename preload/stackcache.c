@@ -37,7 +37,7 @@
 #include "unwind.h"
 
 #define SC_SET_BITS 6
-#define SC_KEY_CALLERS 4 /* callers in the second set's hash: a wrapper's callers' callers */
+#define SC_KEY_CALLERS 3 /* callers in the second set's hash: a wrapper's callers' callers */
 #define SC_CROWDED 2     /* ways of one key in a set that send its chains to a second set */
 #define SC_SETS (1 << SC_SET_BITS)
 #define SC_WAYS 8 /* chains of one key: allocation wrappers (operator new, xmalloc) */
@@ -50,7 +50,7 @@ struct sc_line {
     uint32_t stack;
     uint32_t nslots;
     uint32_t victim;     /* way 0 only: the way to fill next */
-    uint32_t pad_;
+    uint32_t redirect;   /* 1: no chain; this key's chains are in its second set */
     /* The first slot, also here: the chains of one key (a function called
      * from many callers) differ there, and a way is told apart without
      * touching its slots. */
@@ -444,6 +444,7 @@ static uint32_t sc_learn(struct sc_cache *c, struct sc_line *l, uintptr_t ra,
     l->ra = ra;
     l->cfa = cfa;
     l->nslots = nslots;
+    l->redirect = 0;
     l->slot0 = nslots ? slots[0] : 0;
     l->val0 = nslots ? slots[1] : 0;
     l->stack = sd_intern(pcs, kept);
@@ -477,17 +478,36 @@ static inline int sc_valid(struct sc_line *l)
     return 1;
 }
 
-/* The way of the set at FIRST that holds a valid chain of key RA, CFA. */
+/* The way of the set at FIRST that holds a valid chain of key RA, CFA;
+ * or NULL, *REDIRECT set when the set sends the key to its second set. */
 static inline struct sc_line *sc_probe(struct sc_cache *c, size_t first, uintptr_t ra,
-                                       uintptr_t cfa)
+                                       uintptr_t cfa, int *redirect)
 {
     for (size_t w = 0; w < SC_WAYS; w++) {
         struct sc_line *l = sc_line_at(c, first + w);
-        if (l->ra == ra && l->cfa == cfa &&
-            (l->nslots == 0 || *(const uintptr_t *)l->slot0 == l->val0) && sc_valid(l))
+        if (l->ra != ra || l->cfa != cfa)
+            continue;
+        if (l->redirect) {
+            *redirect = 1;
+            return NULL;
+        }
+        if ((l->nslots == 0 || *(const uintptr_t *)l->slot0 == l->val0) && sc_valid(l))
             return l;
     }
     return NULL;
+}
+
+/* The second set of key RA, CFA: hashed with the return addresses of its
+ * first callers, from the unwinder's rules. */
+static size_t sc_second(struct sc_cache *c, uint64_t h, size_t first, uintptr_t ra, uintptr_t cfa)
+{
+    uintptr_t callers[SC_KEY_CALLERS];
+    int nc = uw_callers(ra, cfa, c->stack_lo, c->stack_hi, callers, SC_KEY_CALLERS);
+
+    for (int i = 0; i < nc; i++)
+        h = (h ^ callers[i]) * 0x165667b19e3779f9ull;
+    size_t second = (size_t)((h ^ (h >> 29)) >> (64 - SC_SET_BITS)) * SC_WAYS;
+    return second == first ? (first + SC_WAYS) % SC_LINES : second;
 }
 
 /* A stack got without the cache's counts: counted in the depot. */
@@ -513,26 +533,38 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
      * hashed with the return addresses of its first callers too. */
     uint64_t h = (uint64_t)ra * 0x9e3779b97f4a7c15ull ^ (uint64_t)cfa * 0xc2b2ae3d27d4eb4full;
     size_t first = (size_t)((h ^ (h >> 29)) >> (64 - SC_SET_BITS)) * SC_WAYS;
-    struct sc_line *l = sc_probe(c, first, ra, cfa);
-    int crowded = 0;
+    int redirect = 0;
+    struct sc_line *l = sc_probe(c, first, ra, cfa, &redirect);
     size_t second = SIZE_MAX;
-    if (!l) {
-        /* Ways of this key in the first set: its chains are many. */
+    if (!l && !redirect) {
+        /* Ways of this key in the first set: when its chains are many, they
+         * move to the second set, and one way says so. */
+        int crowded = 0;
         for (size_t w = 0; w < SC_WAYS; w++) {
             struct sc_line *o = sc_line_at(c, first + w);
             crowded += o->ra == ra && o->cfa == cfa;
         }
         if (crowded >= SC_CROWDED) {
-            uintptr_t callers[SC_KEY_CALLERS];
-            int nc = uw_callers(ra, cfa, c->stack_lo, c->stack_hi, callers, SC_KEY_CALLERS);
-            uint64_t h2 = h;
-            for (int i = 0; i < nc; i++)
-                h2 = (h2 ^ callers[i]) * 0x165667b19e3779f9ull;
-            second = (size_t)((h2 ^ (h2 >> 29)) >> (64 - SC_SET_BITS)) * SC_WAYS;
-            if (second == first)
-                second = (first + SC_WAYS) % SC_LINES;
-            l = sc_probe(c, second, ra, cfa);
+            int marked = 0;
+            for (size_t w = 0; w < SC_WAYS; w++) {
+                struct sc_line *o = sc_line_at(c, first + w);
+                if (o->ra != ra || o->cfa != cfa)
+                    continue;
+                sc_flush_line(o);
+                if (!marked) {
+                    o->redirect = 1;
+                    o->nslots = 0;
+                    marked = 1;
+                } else {
+                    o->ra = 0;
+                }
+            }
+            redirect = 1;
         }
+    }
+    if (redirect) {
+        second = sc_second(c, h, first, ra, cfa);
+        l = sc_probe(c, second, ra, cfa, &redirect);
     }
     if (l) {
         t_hits++;
@@ -578,6 +610,7 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
              * stack cut at the depth is cached as well (its slots cover
              * what is kept). */
             l->nslots = ns;
+            l->redirect = 0;
             l->slot0 = ns ? ls[0] : 0;
             l->val0 = ns ? ls[1] : 0;
             l->cfa = cfa;
