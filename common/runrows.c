@@ -1,6 +1,6 @@
 /*
  * runrows.c: the tables a run writes (runrows.h), their statements and
- * column types, for the store and the run files alike.
+ * column types, for the store and the run log alike.
  */
 #include <stddef.h>
 

@@ -1,9 +1,9 @@
 /*
  * runrows.h: a run as the rows it adds to the database, table by table,
  * in the order written: what the shim's writer (preload/writer.c) produces
- * and what either sink takes, the database itself (store.c) or a run file
- * in the wrapper's spool directory (runfile.c), which the report imports
- * into the database later through the same store.
+ * and what either sink takes, the database itself (store.c) or a record
+ * of the run log in the wrapper's spool directory (runfile.c), which the
+ * report imports into the database later through the same store.
  *
  * Every table but LA_T_RUN and LA_T_REPLACES has the run's id as its first
  * column; the sink adds it, the rows here never carry it.

@@ -1,7 +1,7 @@
 /*
  * libs.h: the libraries the shim needs only in a process it audits,
  * libunwind (the capture, stackcache.c) and SQLite (the write, writer.c;
- * not even that under the wrapper, whose spool takes run files).
+ * not even that under the wrapper, whose spool takes a run log).
  * They are not linked: libs_load opens them with dlopen(RTLD_LOCAL) when a
  * process starts to be recorded (state.c), so that a process the shim
  * leaves alone (not audited, setuid) loads neither, and their symbols never

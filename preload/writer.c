@@ -1,8 +1,8 @@
 /*
  * writer.c: the shim's run, as rows (runrows.h), into the SQLite database
- * (common/store.c) or, under the wrapper, into a run file in its spool
- * directory (common/runfile.c), which costs a short process no SQLite at
- * all.  Called with the recursion guard held: its allocations are libc's.
+ * (common/store.c) or, under the wrapper, appended to the run log of its
+ * spool directory (common/runfile.c), which costs a short process no
+ * SQLite at all.  Called with the recursion guard held: its allocations are libc's.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /*
  * writer.h: writes one run (the process's record) into the SQLite database,
- * in one transaction, or into the wrapper's spool directory as a run file
- * (common/runfile.h).  Called once per process from the exit path, or in a
+ * in one transaction, or appends it to the run log of the wrapper's spool
+ * directory (common/runfile.h).  Called once per process from the exit path, or in a
  * writer child (child.h: a crash, a checkpoint, a snapshot), with the
  * recursion guard held and recording stopped.
  */
@@ -41,8 +41,8 @@ struct la_run_record {
  * Writes RUN with the blocks of SNAP (classified, with the edges among lost
  * blocks; NULL when the table could not be copied), the stacks, the marks and
  * the modules MODS into the database at PATH (created if missing), or
- * into RUN->spool when it is set.  Returns the new run's id (0 for a run
- * file); or -1 after one warning line, with the database unchanged (an
+ * into RUN->spool's run log when it is set.  Returns the new run's id (0
+ * for a run appended to the log); or -1 after one warning line, with the database unchanged (an
  * unreadable file, another schema version, a write error).  Then the run
  * goes to $TMPDIR/leakaudit-PID.db (/tmp without TMPDIR) if it can, and the
  * warning names that file.
