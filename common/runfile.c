@@ -310,5 +310,8 @@ int runfile_read(const unsigned char *p, size_t n, const struct la_sink *sink,
     }
     if (out)
         *out = r;
-    return n && !r.runs ? -1 : 0;
+    /* A log whose only record was cut short (its writer killed) is a log
+     * of no run; bytes that never began as one are no log at all. */
+    return n && !r.runs && (n < sizeof rf_magic || memcmp(p, rf_magic, sizeof rf_magic) != 0)
+               ? -1 : 0;
 }

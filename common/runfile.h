@@ -66,8 +66,8 @@ struct la_runlog_read {
  * if SINK is not NULL, gives it the record's rows in order (texts point
  * into P).  Bytes that are not a whole record (a writer killed while it
  * wrote) are skipped up to the next record, and counted in OUT.  Returns
- * 0; -1 when P holds no whole record at all (the reason in ERR); -2 when
- * SINK failed.
+ * 0 (also for a log whose records are all cut short: no run); -1 when P
+ * is no run log (the reason in ERR); -2 when SINK failed.
  */
 int runfile_read(const unsigned char *p, size_t n, const struct la_sink *sink,
                  struct la_runlog_read *out, char *err, size_t errlen)

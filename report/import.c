@@ -83,6 +83,10 @@ static int im_log(const char *db, const char *path, int must_exist)
         goto out;
     }
     if (r.runs == 0) {
+        if (r.damaged)
+            fprintf(stderr, "leakaudit-report: %s: %llu bytes are no whole run (a process "
+                    "killed while it wrote its run), skipped; no run imported\n", path,
+                    (unsigned long long)r.damaged);
         ret = unlink(path) == 0 ? 0 : -1;
         goto out;
     }

@@ -114,10 +114,14 @@ check_eq "a spool that is gone (a process that outlived the wrapper): the run go
 under "$WORK/file.db" env LEAKAUDIT_SPOOL="$WORK/afile" "$PROGS/leaks" > /dev/null 2> "$WORK/file.err"
 check_eq "a spool that is not a directory: one line, and the run in the database" \
     "$(q "$WORK/file.db" "SELECT count(*) FROM runs"):$(grep -c "^leakaudit: cannot write the run to $WORK/afile: Not a directory; writing it to $WORK/file.db$" "$WORK/file.err")" "1:1"
-printf 'LKAUDRUN, but not a run' > "$WORK/bad.run"
+printf 'not a run log' > "$WORK/bad.run"
 "$REPORT" --import "$WORK/bad.run" "$WORK/bad.db" 2> "$WORK/bad.err"
-check_eq "--import of a file that is not a run file: status 2, one line, the file kept" \
+check_eq "--import of a file that is not a run log: status 2, one line, the file kept" \
     "$?:$(wc -l < "$WORK/bad.err"):$(grep -c "^leakaudit-report: $WORK/bad.run: not imported: .*; the file is kept$" "$WORK/bad.err"):$(test -e "$WORK/bad.run" && echo kept)" "2:1:1:kept"
+printf 'LKAUDRUN\002\000\000\000' > "$WORK/cut.runs"
+"$REPORT" --import "$WORK/cut.runs" "$WORK/cut.db" 2> "$WORK/cut.err"
+check_eq "--import of a log whose one record was cut short (its writer killed): status 0, one line, no run" \
+    "$?:$(wc -l < "$WORK/cut.err"):$(grep -c "^leakaudit-report: $WORK/cut.runs: 12 bytes are no whole run (a process killed while it wrote its run), skipped; no run imported$" "$WORK/cut.err"):$(test -e "$WORK/cut.db" && echo db)" "0:1:1:"
 mkdir -p "$WORK/tmp"
 (cd "$P" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL TMPDIR="$WORK/tmp" "$WRAPPER" --check -o late.db -- \
     sh -c 'make -s check > /dev/null; (sleep 1; exec ./leaks > /dev/null) &' > /dev/null 2> "$WORK/late.err")

@@ -95,13 +95,14 @@ START_TEST(same_as_libunwind)
     find_stack();
     uint64_t compiled = 0;
     for (int round = 0; round < 2; round++) {
-        /* The second time from the rules compiled the first, a larger
-         * alloca; but the call into plain1, which the compiler may make a
-         * second call site of (the loop unrolled). */
+        /* The second time, a larger alloca, mostly from the rules compiled
+         * the first: all but the call into plain1 (which the compiler may
+         * make a second call site of, the loop unrolled) and the few that
+         * a new rule put out of the direct-mapped table. */
         plain1(&s, round ? 4000 : 40);
         same(&s);
         if (round)
-            ck_assert_uint_le(uw_compiled(), compiled + 1);
+            ck_assert_uint_lt(uw_compiled() - compiled, (uint64_t)s.ngot / 2);
         compiled = uw_compiled();
     }
     /* Forgotten (dlclose), compiled again, the same. */
