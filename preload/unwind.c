@@ -225,9 +225,8 @@ static int uw_run(const uint8_t *p, const uint8_t *end, uintptr_t loc, uintptr_t
         switch (op) {
         case 0x00: /* nop */
             break;
-        case 0x01: { /* set_loc: not in .eh_frame as GCC writes it */
+        case 0x01: /* set_loc: not in .eh_frame as GCC writes it */
             return -1;
-        }
         case 0x02: delta = *p++ * code_align; goto advance;
         case 0x03: { uint16_t x; memcpy(&x, p, 2); p += 2; delta = x * code_align; goto advance; }
         case 0x04: { uint32_t x; memcpy(&x, p, 4); p += 4; delta = x * code_align; goto advance; }
@@ -265,14 +264,11 @@ static int uw_run(const uint8_t *p, const uint8_t *end, uintptr_t loc, uintptr_t
                 return -1;
             saved[nsaved++] = *r;
             break;
-        case 0x0b: /* restore_state */
+        case 0x0b: /* restore_state: the whole row, the CFA rule with it (as
+                    * GCC's unwinder and libunwind read it) */
             if (nsaved == 0)
                 return -1;
-            {
-                /* The CFA is not part of the state that is restored... in
-                 * GCC's and libunwind's reading it is: keep theirs. */
-                *r = saved[--nsaved];
-            }
+            *r = saved[--nsaved];
             break;
         case 0x0c: /* def_cfa */
             reg = uw_uleb(&p);
