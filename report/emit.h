@@ -85,6 +85,10 @@ size_t rp_runtime_frames(const struct rp_stack *st);
  * or when every frame is. */
 size_t rp_helper_frames(const struct rp_stack *st);
 
+/* The stack that places finding F: a repeated mark's mark site, else the
+ * allocation site (a cycle's first member's). */
+const struct rp_stack *rp_finding_stack(const struct rp_finding *f);
+
 /* The frame that locates a finding in the program's own code: its source
  * frame (rp_source_frame) when that is the program's, else the innermost
  * frame of the program's own module (a stripped program); NULL when no

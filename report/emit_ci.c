@@ -178,7 +178,7 @@ void rp_emit_junit(FILE *out, const struct rp_db *db, const struct rp_places *pl
             rp_finding_title(x, title, sizeof title);
             if (k)
                 fputc('\n', out);
-            xml_stack(out, title, x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack);
+            xml_stack(out, title, rp_finding_stack(x));
         }
         fputs("      </failure>\n    </testcase>\n", out);
     }

@@ -70,6 +70,11 @@ static int own_frame(const struct rp_frame *f)
     return !system_frame(f) && (!f->file || !runtime_frame(f));
 }
 
+const struct rp_stack *rp_finding_stack(const struct rp_finding *f)
+{
+    return f->kind == RP_REPEATED_MARK ? f->mark_stack : f->stack;
+}
+
 size_t rp_runtime_frames(const struct rp_stack *st)
 {
     for (size_t i = 0; st && i < st->nframes; i++)

@@ -108,7 +108,7 @@ static void sources(FILE *out, const struct rp_findings *f)
         const struct rp_finding *x = &f->v[i];
         if (!x->fails)
             continue;
-        const struct rp_stack *st = x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack;
+        const struct rp_stack *st = rp_finding_stack(x);
         const struct rp_frame *own = rp_own_frame(st), *src = rp_source_frame(st);
         source_of(out, own, &n);
         if (src != own)

@@ -92,15 +92,6 @@ static void physical(FILE *out, const char *file, int in_root, int line)
     fputs("}", out);
 }
 
-/* Frame F's file relative to ROOT: into *IN_ROOT, returns the path. */
-static const char *rel(const char *root, const char *file, int *in_root)
-{
-    size_t n = strlen(root);
-
-    *in_root = file[0] != '/' || (strncmp(file, root, n) == 0 && file[n] == '/');
-    return file[0] == '/' && *in_root ? file + n + 1 : file;
-}
-
 static void location(FILE *out, const struct rp_place *p)
 {
     fputs(",\"locations\":[", out);
@@ -143,7 +134,7 @@ static void code_flow(FILE *out, const struct rp_stack *st, const char *root, co
         int in_root;
         if (!f->file)
             continue;
-        const char *file = rel(root, f->file, &in_root);
+        const char *file = rp_under_root(root, f->file, &in_root);
         rp_frame_place(f, place, sizeof place);
         fputs(first ? "{\"location\":{" : ",{\"location\":{", out);
         first = 0;
@@ -189,7 +180,7 @@ static void result(FILE *out, const struct rp_place *p, const char *root)
     int flows = 0;
     for (size_t i = 0; i < p->n && flows < SARIF_FLOWS; i++) {
         const struct rp_finding *x = p->v[i];
-        const struct rp_stack *st = x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack;
+        const struct rp_stack *st = rp_finding_stack(x);
         if (!has_source(st))
             continue;
         char t[1600];

@@ -150,7 +150,7 @@ void rp_emit_stats(FILE *out, const struct rp_db *db, const struct rp_findings *
     /* By module: where each finding is in the program's own code. */
     for (size_t i = 0; i < f->n; i++) {
         const struct rp_finding *x = &f->v[i];
-        const struct rp_stack *st = x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack;
+        const struct rp_stack *st = rp_finding_stack(x);
         const struct rp_frame *fr = rp_own_frame(st);
         int cls = x->kind == RP_LEAK || x->kind == RP_CYCLE ? LA_CLASS_LOST
                   : x->kind == RP_REACHABLE ? LA_CLASS_REACHABLE : LA_CLASS_INTENTIONAL;
@@ -179,7 +179,7 @@ void rp_emit_stats(FILE *out, const struct rp_db *db, const struct rp_findings *
     fprintf(out, "TOP SITES (lost first, then by bytes)\n");
     for (size_t i = 0; i < n && i < ST_TOP; i++) {
         const struct rp_finding *x = top[i];
-        const struct rp_stack *st = x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack;
+        const struct rp_stack *st = rp_finding_stack(x);
         const struct rp_frame *fr = rp_own_frame(st);
         char place[1200];
         if (fr)

@@ -44,19 +44,13 @@ static int exact(char *pattern, const struct rp_place *p, size_t first, size_t l
     return 1;
 }
 
-/* The stack that places finding X. */
-static const struct rp_stack *place_stack(const struct rp_finding *x)
-{
-    return x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack;
-}
-
 /* An exact pattern for P's findings [FIRST, LAST) into BUF, from the
  * functions of finding FIRST's stack, the program's own frame first.
  * 1 found; 0 not, BUF then the own frame's (or the first named one's). */
 static int pattern_for(const struct rp_place *p, size_t first, size_t last,
                        const struct rp_findings *all, char *buf, size_t cap)
 {
-    const struct rp_stack *st = place_stack(p->v[first]);
+    const struct rp_stack *st = rp_finding_stack(p->v[first]);
     char fallback[2048] = "";
 
     buf[0] = '\0';

@@ -29,14 +29,6 @@
 static struct rp_progress progress = { .mode = -1 };
 static struct timespec started; /* the report's start, for JUnit's times */
 
-static double rp_seconds_since(const struct timespec *t0)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* Analyses every run of DB and symbolizes every stack a finding shows. */
 static void find_all(struct rp_db *db, const struct rp_analysis_opts *ao,
                      struct rp_symbolizer *sym, struct rp_findings *f)

@@ -45,24 +45,27 @@ char *rp_source_root(const char *dir, char *err, size_t errlen)
     return rp_xstrdup(buf);
 }
 
-/* The frame that places finding X. */
-static const struct rp_frame *place_frame(const struct rp_finding *x)
-{
-    const struct rp_stack *st = x->kind == RP_REPEATED_MARK ? x->mark_stack : x->stack;
-
-    return rp_own_frame(st);
-}
-
 static int counted(enum rp_kind k)
 {
     return k == RP_LEAK || k == RP_CYCLE || k == RP_REPEATED_MARK;
 }
 
 /* PLACE's file and name, from frame F under ROOT. */
+const char *rp_under_root(const char *root, const char *file, int *in_root)
+{
+    size_t n = strlen(root);
+
+    if (file[0] != '/') {
+        *in_root = 1; /* as the compiler was given it: from the build's top */
+        return file;
+    }
+    *in_root = strncmp(file, root, n) == 0 && file[n] == '/';
+    return *in_root ? file + n + 1 : file;
+}
+
 static void place_name(struct rp_place *p, const struct rp_frame *f, const char *root)
 {
     char name[4400], fn[1024];
-    size_t rlen = strlen(root);
 
     p->frame = f;
     if (!f) {
@@ -70,14 +73,7 @@ static void place_name(struct rp_place *p, const struct rp_frame *f, const char 
         return;
     }
     if (f->file) {
-        const char *file = f->file;
-        if (file[0] == '/' && strncmp(file, root, rlen) == 0 && file[rlen] == '/') {
-            file += rlen + 1;
-            p->in_root = 1;
-        } else if (file[0] != '/') {
-            p->in_root = 1; /* as the compiler was given it: from the build's top */
-        }
-        p->file = rp_xstrdup(file);
+        p->file = rp_xstrdup(rp_under_root(root, f->file, &p->in_root));
         p->line = f->line;
     }
     rp_frame_name(f, fn, sizeof fn);
@@ -126,7 +122,7 @@ void rp_places_build(struct rp_places *p, const struct rp_findings *f, const cha
         if (!counted(x->kind) || x->suppressed)
             continue;
         struct rp_place probe = { .kind = x->kind };
-        place_name(&probe, place_frame(x), root);
+        place_name(&probe, rp_own_frame(rp_finding_stack(x)), root);
         size_t klen = strlen(probe.name) + 32;
         probe.key = rp_xmalloc(klen);
         snprintf(probe.key, klen, "%s\x1f%s", rp_kind_name(x->kind), probe.name);

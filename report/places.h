@@ -41,6 +41,10 @@ struct rp_places {
  */
 char *rp_source_root(const char *dir, char *err, size_t errlen);
 
+/* FILE relative to ROOT when under it (a relative FILE is taken as under
+ * it), *IN_ROOT then 1; else FILE itself, *IN_ROOT 0. */
+const char *rp_under_root(const char *root, const char *file, int *in_root);
+
 /* The places of F under ROOT, ordered as F is (failing first). */
 void rp_places_build(struct rp_places *p, const struct rp_findings *f, const char *root);
 void rp_places_free(struct rp_places *p);

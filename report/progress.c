@@ -4,7 +4,7 @@
 
 #include "progress.h"
 
-static double since(const struct timespec *t)
+double rp_seconds_since(const struct timespec *t)
 {
     struct timespec now;
 
@@ -24,10 +24,10 @@ void rp_progress_start(struct rp_progress *p, int mode)
 
 void rp_progress_step(struct rp_progress *p, const char *what, size_t done, size_t total)
 {
-    if (p->mode == 0 || (p->mode < 0 && (!p->tty || since(&p->start) < 1.0)))
+    if (p->mode == 0 || (p->mode < 0 && (!p->tty || rp_seconds_since(&p->start) < 1.0)))
         return;
     /* A stage's first line and its last always; in between, ten a second. */
-    if (p->shown && what == p->what && done < total && since(&p->last) < 0.1)
+    if (p->shown && what == p->what && done < total && rp_seconds_since(&p->last) < 0.1)
         return;
     p->what = what;
     clock_gettime(CLOCK_MONOTONIC, &p->last);

@@ -26,4 +26,7 @@ void rp_progress_step(struct rp_progress *p, const char *what, size_t done, size
 /* Erases the line (a terminal) or ends it. */
 void rp_progress_end(struct rp_progress *p);
 
+/* Seconds since T (CLOCK_MONOTONIC). */
+double rp_seconds_since(const struct timespec *t);
+
 #endif
