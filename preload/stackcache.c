@@ -479,14 +479,17 @@ static inline int sc_valid(struct sc_line *l)
 }
 
 /* The way of the set at FIRST that holds a valid chain of key RA, CFA;
- * or NULL, *REDIRECT set when the set sends the key to its second set. */
+ * or NULL, *REDIRECT set when the set sends the key to its second set,
+ * else *SAME the number of its ways with the key (all stale). */
 static inline struct sc_line *sc_probe(struct sc_cache *c, size_t first, uintptr_t ra,
-                                       uintptr_t cfa, int *redirect)
+                                       uintptr_t cfa, int *redirect, int *same)
 {
+    *same = 0;
     for (size_t w = 0; w < SC_WAYS; w++) {
         struct sc_line *l = sc_line_at(c, first + w);
         if (l->ra != ra || l->cfa != cfa)
             continue;
+        ++*same;
         if (l->redirect) {
             *redirect = 1;
             return NULL;
@@ -533,18 +536,13 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
      * hashed with the return addresses of its first callers too. */
     uint64_t h = (uint64_t)ra * 0x9e3779b97f4a7c15ull ^ (uint64_t)cfa * 0xc2b2ae3d27d4eb4full;
     size_t first = (size_t)((h ^ (h >> 29)) >> (64 - SC_SET_BITS)) * SC_WAYS;
-    int redirect = 0;
-    struct sc_line *l = sc_probe(c, first, ra, cfa, &redirect);
+    int redirect = 0, same;
+    struct sc_line *l = sc_probe(c, first, ra, cfa, &redirect, &same);
     size_t second = SIZE_MAX;
     if (!l && !redirect) {
         /* Ways of this key in the first set: when its chains are many, they
          * move to the second set, and one way says so. */
-        int crowded = 0;
-        for (size_t w = 0; w < SC_WAYS; w++) {
-            struct sc_line *o = sc_line_at(c, first + w);
-            crowded += o->ra == ra && o->cfa == cfa;
-        }
-        if (crowded >= SC_CROWDED) {
+        if (same >= SC_CROWDED) {
             int marked = 0;
             for (size_t w = 0; w < SC_WAYS; w++) {
                 struct sc_line *o = sc_line_at(c, first + w);
@@ -564,7 +562,7 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
     }
     if (redirect) {
         second = sc_second(c, h, first, ra, cfa);
-        l = sc_probe(c, second, ra, cfa, &redirect);
+        l = sc_probe(c, second, ra, cfa, &redirect, &same);
     }
     if (l) {
         t_hits++;

@@ -466,20 +466,39 @@ static uint64_t uw_compile(uintptr_t pc)
     return rule;
 }
 
+/* One frame up by RULE (a UW_OK one): the caller's return address, stack
+ * pointer and frame pointer from this frame's (RBP NULL: not followed, for
+ * a rule whose CFA is the stack pointer's).  0, or -1 when a slot lies
+ * outside [LO, HI) or the stack would not go up. */
+static inline int uw_step(uint64_t rule, uintptr_t *pc, uintptr_t *sp, uintptr_t *rbp,
+                          uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t frame = (UW_CFA_RBP(rule) ? *rbp : *sp) + (intptr_t)UW_CFA_OFF(rule);
+
+    if (frame - 8 < lo || frame > hi || frame <= *sp)
+        return -1;
+    if (rbp && UW_RBP_SAVED(rule)) {
+        uintptr_t at = frame + (intptr_t)UW_RBP_OFF(rule);
+        if (at < lo || at + 8 > hi)
+            return -1;
+        *rbp = *(const uintptr_t *)at;
+    }
+    *pc = *(const uintptr_t *)(frame - 8);
+    *sp = frame;
+    return 0;
+}
+
 int uw_callers(uintptr_t ra, uintptr_t cfa, uintptr_t lo, uintptr_t hi, uintptr_t *out, int k)
 {
     uintptr_t pc = ra, sp = cfa;
     int n = 0;
 
+    /* The frame pointer is not known here: frames whose CFA is its end it. */
     while (n < k) {
         uint64_t rule;
-        if (!uw_get(pc - 1, &rule) || UW_STATE(rule) != UW_OK || UW_CFA_RBP(rule))
+        if (!uw_get(pc - 1, &rule) || UW_STATE(rule) != UW_OK || UW_CFA_RBP(rule) ||
+            uw_step(rule, &pc, &sp, NULL, lo, hi) != 0)
             break;
-        uintptr_t frame = sp + (intptr_t)UW_CFA_OFF(rule);
-        if (frame - 8 < lo || frame > hi || frame <= sp)
-            break;
-        pc = *(const uintptr_t *)(frame - 8);
-        sp = frame;
         out[n++] = pc;
     }
     return n;
@@ -505,19 +524,8 @@ int uw_backtrace(uintptr_t ra, uintptr_t cfa, uintptr_t rbp, uintptr_t lo, uintp
         }
         if (UW_STATE(rule) == UW_END)
             break;
-        if (UW_STATE(rule) != UW_OK)
+        if (UW_STATE(rule) != UW_OK || uw_step(rule, &pc, &sp, &rbp, lo, hi) != 0)
             return -1;
-        uintptr_t frame = (UW_CFA_RBP(rule) ? rbp : sp) + (intptr_t)UW_CFA_OFF(rule);
-        if (frame - 8 < lo || frame > hi || frame <= sp - 8)
-            return -1;
-        if (UW_RBP_SAVED(rule)) {
-            uintptr_t at = frame + (intptr_t)UW_RBP_OFF(rule);
-            if (at < lo || at + 8 > hi)
-                return -1;
-            rbp = *(const uintptr_t *)at;
-        }
-        pc = *(const uintptr_t *)(frame - 8);
-        sp = frame;
     }
     return n;
 }
