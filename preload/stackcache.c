@@ -37,23 +37,30 @@
 #include "unwind.h"
 
 #define SC_SET_BITS 6
-#define SC_KEY_CALLERS 3 /* callers in the second set's hash: a wrapper's callers' callers */
-#define SC_CROWDED 2     /* ways of one key in a set that send its chains to a second set */
 #define SC_SETS (1 << SC_SET_BITS)
-#define SC_WAYS 8 /* chains of one key: allocation wrappers (operator new, xmalloc) */
+#define SC_WAYS 8 /* chains of one path: allocation wrappers (operator new, xmalloc) */
 #define SC_LINES (SC_SETS * SC_WAYS)
 #define SC_SLACK 8 /* shim frames in the middle of a chain (main's wrapper) */
+#define SC_CROWDED 2 /* stale ways of one path in its set that make it part */
+#define SC_LEVELS 6  /* partings one path may go through */
+#define SC_RBUCKETS 64 /* partings: buckets of SC_RWAYS, one cache line each */
+#define SC_RWAYS 4
+
+/* A set: a byte per way with bits of its path's hash (0: empty), so that
+ * a lookup reads one word and then only the ways that may match. */
+struct sc_set {
+    uint64_t tags;
+    uint32_t victim;             /* the way to fill next */
+    uint32_t pad_;
+    uintptr_t cand_ra, cand_cfa; /* a key of this set that missed once */
+};
 
 struct sc_line {
-    uintptr_t ra, cfa;   /* the key; ra == 0: empty */
-    uintptr_t cand_ra, cand_cfa; /* way 0 only: a key of this set that missed once */
+    uintptr_t ra, cfa; /* the key */
     uint32_t stack;
     uint32_t nslots;
-    uint32_t victim;     /* way 0 only: the way to fill next */
-    uint32_t redirect;   /* 1: no chain; this key's chains are in its second set */
-    /* The first slot, also here: the chains of one key (a function called
-     * from many callers) differ there, and a way is told apart without
-     * touching its slots. */
+    /* The first slot, also here: the chains of one path differ there
+     * most often, and a way is told apart without touching its slots. */
     uintptr_t slot0, val0;
     /* Allocations counted on this chain and not yet added to the depot:
      * the owner thread adds without a shared cache line; the totals are
@@ -63,9 +70,19 @@ struct sc_line {
     /* followed by nslots (address, value) pairs */
 };
 
+/* A parting: the chains of path hash H go on, hashed with the return
+ * address that stack slot SLOT holds (H 0: none). */
+struct sc_parting {
+    uint64_t h;
+    uintptr_t slot;
+};
+
 struct sc_cache {
     uintptr_t stack_lo, stack_hi; /* this thread's stack; 0, 0: unknown */
     struct sc_cache *prev, *next; /* every thread's cache, under sc_list_lock */
+    uint32_t parting_victim;
+    struct sc_parting partings[SC_RBUCKETS][SC_RWAYS] __attribute__((aligned(64)));
+    struct sc_set sets[SC_SETS];
     char lines[] __attribute__((aligned(64)));
 };
 
@@ -398,24 +415,136 @@ void sc_fork_child(void)
     }
 }
 
+/* Way W of set SET. */
+static inline struct sc_line *sc_way(struct sc_cache *c, size_t set, uint32_t w)
+{
+    return sc_line_at(c, set * SC_WAYS + w);
+}
+
+/*
+ * A chain's path: the hash of its key (RA, CFA) and of the return
+ * addresses in the slots where the key's chains parted, one parting after
+ * another while too many chains fall in one set (a tree of the key's
+ * chains, walked without unwinding).  The path picks the set, and a tag in
+ * it.
+ */
+static inline uint64_t sc_key_hash(uintptr_t ra, uintptr_t cfa)
+{
+    return (uint64_t)ra * 0x9e3779b97f4a7c15ull ^ (uint64_t)cfa * 0xc2b2ae3d27d4eb4full;
+}
+
+static inline uint64_t sc_path_on(uint64_t h, uintptr_t value)
+{
+    return (h ^ value) * 0x165667b19e3779f9ull;
+}
+
+static inline size_t sc_set_of(uint64_t h)
+{
+    return (size_t)((h ^ (h >> 29)) >> (64 - SC_SET_BITS));
+}
+
+static inline uint64_t sc_tag_of(uint64_t h)
+{
+    return (h >> 16 & 0x7f) | 0x80;
+}
+
+/* The slot where path H parts, or 0. */
+static inline uintptr_t sc_parting_of(const struct sc_cache *c, uint64_t h)
+{
+    const struct sc_parting *b = c->partings[h >> 40 & (SC_RBUCKETS - 1)];
+
+    for (int i = 0; i < SC_RWAYS; i++)
+        if (b[i].h == h)
+            return b[i].slot;
+    return 0;
+}
+
+static void sc_add_parting(struct sc_cache *c, uint64_t h, uintptr_t slot)
+{
+    struct sc_parting *b = c->partings[h >> 40 & (SC_RBUCKETS - 1)];
+    int i = 0;
+
+    while (i < SC_RWAYS && b[i].h != 0)
+        i++;
+    if (i == SC_RWAYS)
+        i = (int)(c->parting_victim++ % SC_RWAYS);
+    b[i].h = h;
+    b[i].slot = slot;
+}
+
+/* The top bit of byte W set for each way W of SET whose tag is TAG (and
+ * maybe of a few more above one that is: the ways' keys are compared
+ * anyway). */
+static inline uint64_t sc_tagged(const struct sc_set *s, uint64_t tag)
+{
+    uint64_t x = s->tags ^ tag * 0x0101010101010101ull;
+
+    return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+#define SC_FOR_TAGGED(m, w, s, tag)                                                    \
+    for (uint64_t m = sc_tagged((s), (tag)); m && ((w) = (uint32_t)__builtin_ctzll(m) / 8, 1); \
+         m &= m - 1)
+
+/* Way W of SET gets key RA, CFA and tag TAG (RA 0: empty). */
+static inline void sc_set_key(struct sc_cache *c, size_t set, uint32_t w, uintptr_t ra,
+                              uintptr_t cfa, uint64_t tag)
+{
+    struct sc_set *s = &c->sets[set];
+    struct sc_line *l = sc_way(c, set, w);
+
+    s->tags = (s->tags & ~(0xffull << 8 * w)) | (ra ? tag : 0) << 8 * w;
+    l->ra = ra;
+    l->cfa = cfa;
+}
+
+/* The way of SET to fill next (round robin), its counts flushed and its
+ * key cleared. */
+static struct sc_line *sc_victim(struct sc_cache *c, size_t set, uint32_t *w)
+{
+    struct sc_set *s = &c->sets[set];
+    struct sc_line *l;
+
+    *w = s->victim;
+    s->victim = (s->victim + 1) % SC_WAYS;
+    l = sc_way(c, set, *w);
+    sc_flush_line(l);
+    sc_set_key(c, set, *w, 0, 0, 0);
+    return l;
+}
+
+/* Way W of SET (L) holds a chain of NSLOTS slots (already in its slots)
+ * for stack ID: its key made RA, CFA, tag TAG. */
+static void sc_fill(struct sc_cache *c, size_t set, uint32_t w, struct sc_line *l, uintptr_t ra,
+                    uintptr_t cfa, uint64_t tag, uint32_t nslots, uint32_t id)
+{
+    const uintptr_t *slots = sc_slots(l);
+
+    l->stack = id;
+    l->nslots = nslots;
+    l->slot0 = nslots ? slots[0] : 0;
+    l->val0 = nslots ? slots[1] : 0;
+    sc_set_key(c, set, w, ra, cfa, tag);
+}
+
 /*
  * Unwinds step by step from here, to find the frame (RA, CFA) and the
- * slots of the return addresses above it.  Fills L and returns its stack
- * id; returns SD_NONE + fills nothing (L->ra = 0) when the frame is not
- * found or a slot lies outside this thread's stack.
+ * slots of the return addresses above it, into a way of SET under TAG.
+ * Returns the stack id, *OK set; or SD_NONE, the way left empty, when the
+ * frame is not found or a slot lies outside this thread's stack.
  */
-static uint32_t sc_learn(struct sc_cache *c, struct sc_line *l, uintptr_t ra,
+static uint32_t sc_learn(struct sc_cache *c, size_t set, uint64_t tag, uintptr_t ra,
                          uintptr_t cfa, int *ok)
 {
     unw_context_t uc;
     unw_cursor_t cur;
+    uint32_t w;
+    struct sc_line *l = sc_victim(c, set, &w);
     uintptr_t pcs[SD_MAX_DEPTH], *slots = sc_slots(l);
     uint32_t kept = 0, nslots = 0;
     int found = 0;
 
     *ok = 0;
-    sc_flush_line(l);
-    l->ra = 0;
     if (la_unw.getcontext(&uc) != 0 || la_unw.init_local(&cur, &uc) != 0)
         return SD_NONE;
     do {
@@ -441,13 +570,7 @@ static uint32_t sc_learn(struct sc_cache *c, struct sc_line *l, uintptr_t ra,
     } while (kept < sc_depth && la_unw.step(&cur) > 0);
     if (!found)
         return SD_NONE;
-    l->ra = ra;
-    l->cfa = cfa;
-    l->nslots = nslots;
-    l->redirect = 0;
-    l->slot0 = nslots ? slots[0] : 0;
-    l->val0 = nslots ? slots[1] : 0;
-    l->stack = sd_intern(pcs, kept);
+    sc_fill(c, set, w, l, ra, cfa, tag, nslots, sd_intern(pcs, kept));
     *ok = 1;
     return l->stack;
 }
@@ -467,50 +590,83 @@ static LA_NOINLINE uint32_t sc_check(uint32_t cached)
     return cached;
 }
 
-/* Whether every slot of L still holds its return address. */
-static inline int sc_valid(struct sc_line *l)
+/* The first of L's slots (from FROM) that no longer holds its return
+ * address, or L->nslots.  Four at a time: a chain that differs does so
+ * near its start, and one that holds is read to its end anyway. */
+static inline uint32_t sc_stale_from(const struct sc_line *l, uint32_t from)
 {
-    const uintptr_t *s = sc_slots(l);
+    const uintptr_t *s = (const uintptr_t *)(l + 1);
+    uint32_t i = from, n = l->nslots;
 
-    for (uint32_t i = 1; i < l->nslots; i++)
+    for (; i + 4 <= n; i += 4) {
+        const uintptr_t *q = s + 2 * i;
+        if (((*(const uintptr_t *)q[0] ^ q[1]) | (*(const uintptr_t *)q[2] ^ q[3]) |
+             (*(const uintptr_t *)q[4] ^ q[5]) | (*(const uintptr_t *)q[6] ^ q[7])) != 0)
+            break;
+    }
+    for (; i < n; i++)
         if (*(const uintptr_t *)s[2 * i] != s[2 * i + 1])
-            return 0;
-    return 1;
+            return i;
+    return n;
 }
 
-/* The way of the set at FIRST that holds a valid chain of key RA, CFA;
- * or NULL, *REDIRECT set when the set sends the key to its second set,
- * else *SAME the number of its ways with the key (all stale). */
-static inline struct sc_line *sc_probe(struct sc_cache *c, size_t first, uintptr_t ra,
-                                       uintptr_t cfa, int *redirect, int *same)
+/* The first stale slot of L, or L->nslots when every slot still holds its
+ * return address. */
+static inline uint32_t sc_stale(const struct sc_line *l)
 {
+    if (l->nslots != 0 && *(const uintptr_t *)l->slot0 != l->val0)
+        return 0;
+    return sc_stale_from(l, 1);
+}
+
+/* The way of SET that holds a valid chain of key RA, CFA under TAG; or
+ * NULL, *SAME the number of its ways with the key there (all stale). */
+static inline struct sc_line *sc_probe(struct sc_cache *c, size_t set, uintptr_t ra,
+                                       uintptr_t cfa, uint64_t tag, int *same)
+{
+    uint32_t w;
+
     *same = 0;
-    for (size_t w = 0; w < SC_WAYS; w++) {
-        struct sc_line *l = sc_line_at(c, first + w);
+    SC_FOR_TAGGED(m, w, &c->sets[set], tag) {
+        struct sc_line *l = sc_way(c, set, w);
         if (l->ra != ra || l->cfa != cfa)
             continue;
         ++*same;
-        if (l->redirect) {
-            *redirect = 1;
-            return NULL;
-        }
-        if ((l->nslots == 0 || *(const uintptr_t *)l->slot0 == l->val0) && sc_valid(l))
+        if (sc_stale(l) == l->nslots)
             return l;
     }
     return NULL;
 }
 
-/* The second set of key RA, CFA: hashed with the return addresses of its
- * first callers, from the unwinder's rules. */
-static size_t sc_second(struct sc_cache *c, uint64_t h, size_t first, uintptr_t ra, uintptr_t cfa)
+/* Where the stack now parts from the chains of key RA, CFA under TAG in
+ * SET (all stale): the earliest slot that no longer holds its value in
+ * any of them, which tells its chains apart.  Their ways are emptied.
+ * Returns 0 when none has slots. */
+static uintptr_t sc_part(struct sc_cache *c, size_t set, uintptr_t ra, uintptr_t cfa, uint64_t tag)
 {
-    uintptr_t callers[SC_KEY_CALLERS];
-    int nc = uw_callers(ra, cfa, c->stack_lo, c->stack_hi, callers, SC_KEY_CALLERS);
+    uintptr_t slot = 0;
+    uint32_t w, best = UINT32_MAX;
 
-    for (int i = 0; i < nc; i++)
-        h = (h ^ callers[i]) * 0x165667b19e3779f9ull;
-    size_t second = (size_t)((h ^ (h >> 29)) >> (64 - SC_SET_BITS)) * SC_WAYS;
-    return second == first ? (first + SC_WAYS) % SC_LINES : second;
+    SC_FOR_TAGGED(m, w, &c->sets[set], tag) {
+        struct sc_line *l = sc_way(c, set, w);
+        if (l->ra != ra || l->cfa != cfa)
+            continue;
+        uint32_t i = sc_stale(l);
+        if (i < l->nslots && i < best) {
+            best = i;
+            slot = sc_slots(l)[2 * i];
+        }
+    }
+    if (slot == 0)
+        return 0;
+    SC_FOR_TAGGED(m, w, &c->sets[set], tag) {
+        struct sc_line *l = sc_way(c, set, w);
+        if (l->ra != ra || l->cfa != cfa)
+            continue;
+        sc_flush_line(l);
+        sc_set_key(c, set, w, 0, 0, 0);
+    }
+    return slot;
 }
 
 /* A stack got without the cache's counts: counted in the depot. */
@@ -521,49 +677,60 @@ static inline uint32_t sc_counted(uint32_t id, uint64_t bytes, int count)
     return id;
 }
 
+/* A miss in SET: the shim's own unwinder gives each frame's slot with its
+ * return address, at no cost beyond the unwind, so the chain is learned at
+ * once into the set's next way under TAG, its stack id into *ID.  Returns
+ * 0, or -1 (nothing changed) when the unwinder cannot. */
+static int sc_miss_fast(struct sc_cache *c, size_t set, uint64_t tag, uintptr_t ra,
+                        uintptr_t cfa, uint32_t *id)
+{
+    uintptr_t pcs[SD_MAX_DEPTH], slots[SD_MAX_DEPTH];
+    int n = sc_fast(ra, cfa, c->stack_lo, c->stack_hi, pcs, slots);
+    uint32_t w, ns = 0;
+
+    if (n < 0)
+        return -1;
+    t_unwinds++;
+    if (LA_UNLIKELY(sc_verify))
+        sc_check_fast(pcs, n);
+    struct sc_line *l = sc_victim(c, set, &w);
+    uintptr_t *ls = sc_slots(l);
+    /* Frame 0 is the key; the slots of the frames above it.  A stack cut
+     * at the depth is cached as well (its slots cover what is kept). */
+    for (int i = 1; i < n && ns < sc_max_slots; i++, ns++) {
+        ls[2 * ns] = slots[i];
+        ls[2 * ns + 1] = pcs[i];
+    }
+    *id = sd_intern(pcs, (uint32_t)n);
+    sc_fill(c, set, w, l, ra, cfa, tag, ns, *id);
+    return 0;
+}
+
 static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int count)
 {
     struct sc_cache *c = t_cache;
-    struct sc_line *set;
+    struct sc_set *s;
 
     if (LA_UNLIKELY(!c) && !(c = sc_cache_new()))
         return sc_counted(sc_full(), bytes, count);
     if (LA_UNLIKELY(cfa < c->stack_lo || cfa >= c->stack_hi))
         return sc_counted(sc_full(), bytes, count); /* a coroutine, a signal stack */
-    /* The key's set: by (RA, CFA) first, as most chains are told apart by
-     * their first frame.  A function called from many places (a malloc
-     * wrapper) has many chains of one key: those go to a second set,
-     * hashed with the return addresses of its first callers too. */
-    uint64_t h = (uint64_t)ra * 0x9e3779b97f4a7c15ull ^ (uint64_t)cfa * 0xc2b2ae3d27d4eb4full;
-    size_t first = (size_t)((h ^ (h >> 29)) >> (64 - SC_SET_BITS)) * SC_WAYS;
-    int redirect = 0, same;
-    struct sc_line *l = sc_probe(c, first, ra, cfa, &redirect, &same);
-    size_t second = SIZE_MAX;
-    if (!l && !redirect) {
-        /* Ways of this key in the first set: when its chains are many, they
-         * move to the second set, and one way says so. */
-        if (same >= SC_CROWDED) {
-            int marked = 0;
-            for (size_t w = 0; w < SC_WAYS; w++) {
-                struct sc_line *o = sc_line_at(c, first + w);
-                if (o->ra != ra || o->cfa != cfa)
-                    continue;
-                sc_flush_line(o);
-                if (!marked) {
-                    o->redirect = 1;
-                    o->nslots = 0;
-                    marked = 1;
-                } else {
-                    o->ra = 0;
-                }
-            }
-            redirect = 1;
-        }
-    }
-    if (redirect) {
-        second = sc_second(c, h, first, ra, cfa);
-        l = sc_probe(c, second, ra, cfa, &redirect, &same);
-    }
+    /* The path: most keys have a few chains, told apart in their set; a
+     * function called from many places (a malloc wrapper) has many chains
+     * of one key, which part at the slots where they differ.  A parting's
+     * slot lies above this frame (CFA) in this thread's stack, so it can
+     * be read; a parting of another path (equal hashes) only costs a
+     * miss. */
+    uint64_t h = sc_key_hash(ra, cfa);
+    int level = 0;
+    for (uintptr_t slot; level < SC_LEVELS && (slot = sc_parting_of(c, h)) > cfa &&
+                         slot + 8 <= c->stack_hi;
+         level++)
+        h = sc_path_on(h, *(const uintptr_t *)slot);
+    size_t set = sc_set_of(h);
+    uint64_t tag = sc_tag_of(h);
+    int same;
+    struct sc_line *l = sc_probe(c, set, ra, cfa, tag, &same);
     if (l) {
         t_hits++;
         if (LA_UNLIKELY(sc_verify)) {
@@ -580,63 +747,41 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
         }
         return l->stack;
     }
-    if (second != SIZE_MAX)
-        first = second; /* learned into the second set */
-    set = sc_line_at(c, first);
-    /* A miss.  The shim's own unwinder gives each frame's slot with its
-     * return address, at no cost beyond the unwind: the chain is learned
-     * at once, into the set's next way. */
-    {
-        uintptr_t pcs[SD_MAX_DEPTH], slots[SD_MAX_DEPTH];
-        int n = sc_fast(ra, cfa, c->stack_lo, c->stack_hi, pcs, slots);
-        if (n >= 0) {
-            t_unwinds++;
-            if (LA_UNLIKELY(sc_verify))
-                sc_check_fast(pcs, n);
-            l = sc_line_at(c, first + set->victim);
-            set->victim = (set->victim + 1) % SC_WAYS;
-            sc_flush_line(l);
-            uintptr_t *ls = sc_slots(l);
-            uint32_t ns = 0;
-            /* Frame 0 is the key; the slots of the frames above it. */
-            for (int i = 1; i < n && ns < sc_max_slots; i++, ns++) {
-                ls[2 * ns] = slots[i];
-                ls[2 * ns + 1] = pcs[i];
-            }
-            l->stack = sd_intern(pcs, (uint32_t)n);
-            /* The chain is whole only when the unwind ended inside it: a
-             * stack cut at the depth is cached as well (its slots cover
-             * what is kept). */
-            l->nslots = ns;
-            l->redirect = 0;
-            l->slot0 = ns ? ls[0] : 0;
-            l->val0 = ns ? ls[1] : 0;
-            l->cfa = cfa;
-            l->ra = ra;
-            return sc_counted(l->stack, bytes, count);
+    if (same >= SC_CROWDED && level < SC_LEVELS) {
+        /* The path's ways in its set, all stale: its chains are many, and
+         * they part where this stack leaves them. */
+        uintptr_t slot = sc_part(c, set, ra, cfa, tag);
+        if (slot) {
+            sc_add_parting(c, h, slot);
+            h = sc_path_on(h, *(const uintptr_t *)slot);
+            set = sc_set_of(h);
+            tag = sc_tag_of(h);
         }
     }
-    /* A miss: learn the chain if this key missed just before, and while
-     * learning pays.  Learning steps with unw_step, and Debian's libunwind
-     * (built without per-thread caches) takes a global lock with two
-     * sigprocmask calls per step: a learned chain costs some fifty full
-     * unwinds.  So learn at most once per 64 reuses, plus once per 512 full
-     * unwinds (so that learning resumes when a phase of the program with
-     * reusable chains begins, at a bounded cost when none does). */
-    if (set->cand_ra == ra && set->cand_cfa == cfa &&
+    uint32_t id;
+    if (sc_miss_fast(c, set, tag, ra, cfa, &id) == 0)
+        return sc_counted(id, bytes, count);
+    /* A miss the unwinder leaves to libunwind: learn the chain if this key
+     * missed just before, and while learning pays.  Learning steps with
+     * unw_step, and Debian's libunwind (built without per-thread caches)
+     * takes a global lock with two sigprocmask calls per step: a learned
+     * chain costs some fifty full unwinds.  So learn at most once per 64
+     * reuses, plus once per 512 full unwinds (so that learning resumes when
+     * a phase of the program with reusable chains begins, at a bounded cost
+     * when none does). */
+    s = &c->sets[set];
+    if (s->cand_ra == ra && s->cand_cfa == cfa &&
         t_learns * 64 <= t_hits + t_unwinds / 8 + 4096) {
-        l = sc_line_at(c, first + set->victim);
         int ok;
         t_learns++;
-        set->victim = (set->victim + 1) % SC_WAYS;
-        uint32_t id = sc_learn(c, l, ra, cfa, &ok);
+        id = sc_learn(c, set, tag, ra, cfa, &ok);
         if (ok) {
             t_unwinds++;
             return sc_counted(sc_verify ? sc_check(id) : id, bytes, count);
         }
     }
-    set->cand_ra = ra;
-    set->cand_cfa = cfa;
+    s->cand_ra = ra;
+    s->cand_cfa = cfa;
     return sc_counted(sc_full(), bytes, count);
 }
 

@@ -488,22 +488,6 @@ static inline int uw_step(uint64_t rule, uintptr_t *pc, uintptr_t *sp, uintptr_t
     return 0;
 }
 
-int uw_callers(uintptr_t ra, uintptr_t cfa, uintptr_t lo, uintptr_t hi, uintptr_t *out, int k)
-{
-    uintptr_t pc = ra, sp = cfa;
-    int n = 0;
-
-    /* The frame pointer is not known here: frames whose CFA is its end it. */
-    while (n < k) {
-        uint64_t rule;
-        if (!uw_get(pc - 1, &rule) || UW_STATE(rule) != UW_OK || UW_CFA_RBP(rule) ||
-            uw_step(rule, &pc, &sp, NULL, lo, hi) != 0)
-            break;
-        out[n++] = pc;
-    }
-    return n;
-}
-
 int uw_backtrace(uintptr_t ra, uintptr_t cfa, uintptr_t rbp, uintptr_t lo, uintptr_t hi,
                  uintptr_t *pcs, uintptr_t *slots, int max)
 {
@@ -545,11 +529,6 @@ int uw_backtrace(uintptr_t ra, uintptr_t cfa, uintptr_t rbp, uintptr_t lo, uintp
 
 void uw_forget(void)
 {
-}
-
-int uw_callers(uintptr_t ra, uintptr_t cfa, uintptr_t lo, uintptr_t hi, uintptr_t *out, int k)
-{
-    return 0;
 }
 
 uint64_t uw_compiled(void)

@@ -31,13 +31,6 @@ LA_HIDDEN int uw_available(void);
 LA_HIDDEN int uw_backtrace(uintptr_t ra, uintptr_t cfa, uintptr_t rbp, uintptr_t lo,
                            uintptr_t hi, uintptr_t *pcs, uintptr_t *slots, int max);
 
-/* The return addresses of up to K callers above the frame that returns to
- * RA with stack pointer CFA, into OUT, from the rules known already (none
- * is compiled) and only through frames whose CFA is the stack pointer's,
- * every slot in [LO, HI): how many.  For the stack cache's key. */
-LA_HIDDEN int uw_callers(uintptr_t ra, uintptr_t cfa, uintptr_t lo, uintptr_t hi,
-                         uintptr_t *out, int k);
-
 /* Forgets every rule: code was unloaded (dlclose). */
 LA_HIDDEN void uw_forget(void);
 

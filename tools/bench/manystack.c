@@ -4,7 +4,10 @@
  * block and allocating a new one of 16 to 512 bytes from one of 108
  * distinct call stacks (a chain of five functions, then a four-level call
  * tree of 3 x 3 x 3 x 4 different functions and call sites): 14 frames
- * deep with main's, 12 in a thread.  Frees everything at the end.
+ * deep with main's, 12 in a thread.  Frees everything at the end.  Each
+ * function's code names it (an empty asm), so that the compiler cannot
+ * fold the functions of a level into one (-fipa-icf, on at -O2): the
+ * stacks differ in their functions, not only in their call sites.
  * usage: manystack [OPS [LIVE [THREADS]]]
  */
 #include <stdint.h>
@@ -19,10 +22,10 @@
     {                                                                  \
         void *p;                                                       \
         switch (k % 4) {                                               \
-        case 0: __asm__ volatile("# site 0"); p = malloc(n); KEEP(p); break;  \
-        case 1: __asm__ volatile("# site 1"); p = malloc(n); KEEP(p); break;  \
-        case 2: __asm__ volatile("# site 2"); p = malloc(n); KEEP(p); break;  \
-        default: __asm__ volatile("# site 3"); p = malloc(n); KEEP(p); break; \
+        case 0: __asm__ volatile("# " #name " 0"); p = malloc(n); KEEP(p); break;  \
+        case 1: __asm__ volatile("# " #name " 1"); p = malloc(n); KEEP(p); break;  \
+        case 2: __asm__ volatile("# " #name " 2"); p = malloc(n); KEEP(p); break;  \
+        default: __asm__ volatile("# " #name " 3"); p = malloc(n); KEEP(p); break; \
         }                                                              \
         return p;                                                      \
     }
@@ -34,9 +37,9 @@ L4(l4_a) L4(l4_b) L4(l4_c)
     {                                                                  \
         void *p;                                                       \
         switch (k % 3) {                                               \
-        case 0: __asm__ volatile("# a"); p = a(n, k / 3); KEEP(p); break;   \
-        case 1: __asm__ volatile("# b"); p = b(n, k / 3); KEEP(p); break;   \
-        default: __asm__ volatile("# c"); p = c(n, k / 3); KEEP(p); break;  \
+        case 0: __asm__ volatile("# " #name " a"); p = a(n, k / 3); KEEP(p); break;   \
+        case 1: __asm__ volatile("# " #name " b"); p = b(n, k / 3); KEEP(p); break;   \
+        default: __asm__ volatile("# " #name " c"); p = c(n, k / 3); KEEP(p); break;  \
         }                                                              \
         return p;                                                      \
     }
