@@ -51,9 +51,12 @@ struct la_context {
 #endif
 
 /* Zeroes the scratch registers before an allocating hook returns: the
- * addresses its work left there (the table's, other blocks') would be
- * roots if the program died of a signal right after, where without the
- * shim they would not.  Zeroing idioms: no cost to speak of. */
+ * addresses its work left there (the block's, the table's) would be roots
+ * if the program died of a signal right after, or were saved on the
+ * program's stack by its next call (the loader's lazy binding saves every
+ * register there), where without the shim they would not be.  The shim's
+ * path keeps addresses out of the vector registers (tests/run-verdict.sh,
+ * stale-frames, would see them).  Zeroing idioms: no cost to speak of. */
 #if defined(__x86_64__)
 #define LA_SCRUB_SCRATCH()                                                   \
     __asm__ volatile("xor %%ecx, %%ecx\n\txor %%edx, %%edx\n\txor %%esi, %%esi\n\t" \

@@ -17,6 +17,7 @@
 #include "crash.h"
 #include "guard.h"
 #include "real.h"
+#include "side.h"
 #include "signals.h"
 #include "threads.h"
 
@@ -82,11 +83,16 @@ static void crash_main(void)
     crash_now(crash_sig, &crash_where);
 }
 
-void crash_record(int sig, const struct la_context *where)
+void crash_record(int sig, const struct la_context *at)
 {
     static char stack[CRASH_STACK] __attribute__((aligned(64)));
     static ucontext_t back, run;
     static int busy;
+    struct la_context fixed = *at, *where = &fixed;
+
+    /* Inside malloc (a heap found corrupt, a fault in the shim): the
+     * program's stack from the hook's caller, not the side stack's. */
+    side_fix_context(where);
 
     /* A vfork child (or a writer child) records nothing, and must leave
      * the state it shares with its parent as it is. */

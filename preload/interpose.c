@@ -11,20 +11,22 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "side.h"
 
 #define LEAKAUDIT_SHIM 1
 #include "leakaudit.h"
 
-LA_EXPORT void *malloc(size_t n) { void *p = la_malloc(n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
-LA_EXPORT void free(void *p) { la_free(p); }
-LA_EXPORT void *calloc(size_t n, size_t m) { void *p = la_calloc(n, m, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
-LA_EXPORT void *realloc(void *p, size_t n) { void *q = la_realloc(p, n, LA_CALLER); LA_SCRUB_SCRATCH(); return q; }
-LA_EXPORT void *reallocarray(void *p, size_t n, size_t m) { void *q = la_reallocarray(p, n, m, LA_CALLER); LA_SCRUB_SCRATCH(); return q; }
-LA_EXPORT int posix_memalign(void **out, size_t a, size_t n) { int rc = la_posix_memalign(out, a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return rc; }
-LA_EXPORT void *aligned_alloc(size_t a, size_t n) { void *p = la_aligned_alloc(a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
-LA_EXPORT void *memalign(size_t a, size_t n) { void *p = la_memalign(a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
-LA_EXPORT void *valloc(size_t n) { void *p = la_valloc(n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
-LA_EXPORT void *pvalloc(size_t n) { void *p = la_pvalloc(n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+/* The malloc family runs on the shim's own stack (side.h). */
+LA_EXPORT void *malloc(size_t n) { void *p = LA_ON_SIDE(void *, la_malloc, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void free(void *p) { LA_ON_SIDE_VOID(la_free, p); }
+LA_EXPORT void *calloc(size_t n, size_t m) { void *p = LA_ON_SIDE(void *, la_calloc, n, m, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void *realloc(void *p, size_t n) { void *q = LA_ON_SIDE(void *, la_realloc, p, n, LA_CALLER); LA_SCRUB_SCRATCH(); return q; }
+LA_EXPORT void *reallocarray(void *p, size_t n, size_t m) { void *q = LA_ON_SIDE(void *, la_reallocarray, p, n, m, LA_CALLER); LA_SCRUB_SCRATCH(); return q; }
+LA_EXPORT int posix_memalign(void **out, size_t a, size_t n) { int rc = LA_ON_SIDE(int, la_posix_memalign, out, a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return rc; }
+LA_EXPORT void *aligned_alloc(size_t a, size_t n) { void *p = LA_ON_SIDE(void *, la_aligned_alloc, a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void *memalign(size_t a, size_t n) { void *p = LA_ON_SIDE(void *, la_memalign, a, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void *valloc(size_t n) { void *p = LA_ON_SIDE(void *, la_valloc, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
+LA_EXPORT void *pvalloc(size_t n) { void *p = LA_ON_SIDE(void *, la_pvalloc, n, LA_CALLER); LA_SCRUB_SCRATCH(); return p; }
 LA_EXPORT size_t malloc_usable_size(void *p) { return la_malloc_usable_size(p); }
 
 LA_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg) { return la_pthread_create(t, a, fn, arg); }

@@ -23,6 +23,7 @@
 #include "run.h"
 #include "seqbatch.h"
 #include "snapshot.h"
+#include "side.h"
 #include "stackcache.h"
 #include "stackdepot.h"
 #include "threads.h"
@@ -140,6 +141,7 @@ void lifecycle_fork_child(void)
     alloc_after_fork();
     sd_reset_counters();
     sc_fork_child();
+    side_fork_child();
     la_exit_known = 0;
     t_daemon = 0;
     child_after_fork();

@@ -25,6 +25,7 @@
 #include "pages.h"
 #include "peek.h"
 #include "scan.h"
+#include "side.h"
 #include "stackdepot.h"
 #include "threads.h"
 
@@ -470,6 +471,12 @@ static void scan_roots(struct walk *w, const struct la_scan_opts *o)
     self.n += threads_dead(self.r + self.n, MAX_SELF_RANGES - self.n, o->tgid);
     excl_normalize(&self);
 
+    /* The side stacks that are roots (the shim's pages, left out below;
+     * side.h says which).  First: a thread that returns from malloc
+     * meanwhile puts the block in its own memory, scanned next. */
+    tmp.n = side_roots(tmp.r, MAX_SELF_RANGES);
+    for (size_t i = 0; i < tmp.n; i++)
+        scan_root(w, tmp.r[i][0], tmp.r[i][1]);
     struct la_map m;
     for (const char *cursor = maps; maps_line(&cursor, &m);)
         scan_mapping(w, o, m.lo, m.hi, m.perms, m.path, &self, &tmp);

@@ -32,6 +32,7 @@
 
 #include "libs.h"
 #include "pages.h"
+#include "side.h"
 #include "stackcache.h"
 #include "stackdepot.h"
 #include "unwind.h"
@@ -40,7 +41,7 @@
 #define SC_SETS (1 << SC_SET_BITS)
 #define SC_WAYS 8 /* chains of one path: allocation wrappers (operator new, xmalloc) */
 #define SC_LINES (SC_SETS * SC_WAYS)
-#define SC_SLACK 8 /* shim frames in the middle of a chain (main's wrapper) */
+#define SC_SLACK 12 /* shim frames below the program's (hook, side stack, capture) or in the middle of a chain (main's wrapper) */
 #define SC_CROWDED 2 /* stale ways of one path in its set that make it part */
 #define SC_LEVELS 6  /* partings one path may go through */
 #define SC_RBUCKETS 64 /* partings: buckets of SC_RWAYS, one cache line each */
@@ -181,7 +182,9 @@ void sc_set_thread_stack(uintptr_t lo, uintptr_t hi)
 void sc_init(long depth, int verify, uintptr_t self_lo, uintptr_t self_hi)
 {
     if (syscall(SYS_gettid) == getpid()) {
-        sc_main_stack((uintptr_t)__builtin_frame_address(0));
+        /* (From a hook on the side stack: the program's frame.) */
+        sc_main_stack(la_side.caller_fp ? la_side.caller_fp
+                                        : (uintptr_t)__builtin_frame_address(0));
         sc_set_thread_stack(sc_main_lo, sc_main_hi);
     }
     sc_depth = depth;
@@ -225,14 +228,17 @@ static uint32_t sc_full(void)
 }
 
 /* The program's frame pointer when it called the shim at RA, CFA: saved by
- * the interposer's prologue, found by walking the shim's own frame
- * pointers (all its code keeps them) up to that frame.  0 when not found
- * within [LO, HI). */
+ * the hook's prologue in the hook's frame, which the side stack keeps (or
+ * found by walking the shim's own frame pointers, all its code keeping
+ * them, up to that frame when the hook ran on the program's stack).  0
+ * when not found within [LO, HI). */
 static LA_NOINLINE uintptr_t sc_caller_rbp(uintptr_t ra, uintptr_t cfa, uintptr_t lo,
                                            uintptr_t hi, int *found)
 {
     uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 
+    if (la_side.caller_fp)
+        return side_caller_rbp(ra, cfa, found);
     *found = 0;
     for (int hops = 0; hops < 24 && fp >= lo && fp + 16 <= hi && fp < cfa; hops++) {
         const uintptr_t *f = (const uintptr_t *)fp;

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "side.h"
 #include "stackcache.h"
 #include "threads.h"
 
@@ -36,6 +37,7 @@ static void th_exit(void *v)
         th_table[slot].live = 0;
     pthread_mutex_unlock(&th_mutex);
     sc_thread_exit();
+    side_thread_exit();
 }
 
 void threads_init(void)

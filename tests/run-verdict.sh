@@ -77,6 +77,14 @@ case_ "a pointer in main's frame after main returned" main-frame 0 77 1
 against_valgrind "two leaks, then _exit(5)" _exit
 against_valgrind "two leaks, then SIGSEGV" segv
 against_valgrind "main's dead frame" main-frame
+# The malloc family's traces (a block's address in the frames a call used),
+# under a deeper frame's uninitialised locals when the process exits: the
+# shim and libc's allocator ran on the shim's own stack, and left none.
+case_ "seven blocks of the malloc family, then exit under a frame of stale words" stale-frames 0 "101 102 103 104 105 106 112" 1
+rm -f "$WORK/v.db"
+under "$WORK/v.db" "$V" stale-frames > "$WORK/stale.out" 2>&1
+check_eq "... no copy of their addresses in the program's stack" "$(cat "$WORK/stale.out")" "copies 0"
+against_valgrind "the malloc family's stale frames" stale-frames
 
 # ---- threads' own memory ------------------------------------------------------
 case_ "a thread in its key destructors: dlerror's message, reached from its TLS" dlerror 0 "" 1 "$ROUNDS"

@@ -2,13 +2,16 @@
  * verdict.c: cases where the verdict on a block depends on how the process
  * ends and what its threads are doing then (tests/run-verdict.sh, checked
  * against Valgrind memcheck).  Each real leak is a block of 77 bytes (or
- * 78, 79 for a second and third one); every other block still allocated
+ * 78, 79 for a second and third one; stale-frames loses one of 101 to
+ * 112 bytes through each allocator); every other block still allocated
  * at the end is reachable.  verdict MODE; see main for the modes.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,67 @@ static __attribute__((noinline)) void scrub(void)
     volatile char below[16384];
 
     memset((char *)below, 0, sizeof below);
+}
+
+/* Stale frames: the malloc family's traces (the block's address in the
+ * frames a call used) lie below the program's stack pointer after it
+ * returns; a deeper frame's uninitialised locals lie over them later.  The
+ * blocks' addresses are kept hidden (xor), so that only such traces can
+ * point to them; the shim runs its work, and libc's allocator, on a stack
+ * of its own, so there are none. */
+#define HIDE 0x5a5a5a5a5a5a5a5aull
+extern void *verdict_slot;
+static uintptr_t hidden[8];
+static size_t nhidden;
+void *verdict_slot; /* posix_memalign's output, not in a frame */
+/* (Called through a pointer: gcc knows posix_memalign, and would put its
+ * output in a temporary of the frame.) */
+static int (*volatile memalign_to)(void **, size_t, size_t) = posix_memalign;
+
+static __attribute__((noinline)) void stale_alloc(void)
+{
+    hidden[nhidden++] = (uintptr_t)malloc(101) ^ HIDE;
+    hidden[nhidden++] = (uintptr_t)calloc(1, 102) ^ HIDE;
+    hidden[nhidden++] = (uintptr_t)realloc(malloc(50), 103) ^ HIDE;
+    if (memalign_to(&verdict_slot, 64, 104) == 0)
+        hidden[nhidden++] = (uintptr_t)verdict_slot ^ HIDE;
+    verdict_slot = NULL;
+    hidden[nhidden++] = (uintptr_t)memalign(64, 105) ^ HIDE;
+    hidden[nhidden++] = (uintptr_t)valloc(106) ^ HIDE;
+    hidden[nhidden++] = (uintptr_t)aligned_alloc(16, 112) ^ HIDE;
+    free(malloc(60)); /* and a free's traces */
+}
+
+/* How many words of W[N] hold a block's address; each one's block number
+ * and depth into BUF. */
+static __attribute__((noinline)) int stale_copies(const volatile uintptr_t *w, size_t n,
+                                                  char *buf, size_t len)
+{
+    int copies = 0;
+    size_t at = 0;
+
+    buf[0] = '\0';
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < nhidden; i++)
+            if (w[k] == (hidden[i] ^ HIDE) && at < len) {
+                copies++;
+                at += (size_t)snprintf(buf + at, len - at, " [block %zu, word %zu]", i, k);
+            }
+    return copies;
+}
+
+static __attribute__((noinline)) void stale_exit(void)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+    volatile uintptr_t over[2048]; /* uninitialised: over the dead frames */
+    static char where[512];
+    int copies = stale_copies(over, 2048, where, sizeof where);
+
+#pragma GCC diagnostic pop
+    printf("copies %d%s\n", copies, where);
+    fflush(stdout);
+    exit(0); /* the stack is a root from here: OVER is in it */
 }
 
 static void sleep_ms(long ms)
@@ -240,6 +304,10 @@ int main(int argc, char **argv)
         leak(77);
         setrlimit(RLIMIT_NOFILE, &r);
         return 0;
+    }
+    if (strcmp(mode, "stale-frames") == 0) {
+        stale_alloc();
+        stale_exit();
     }
     if (strcmp(mode, "emfile") == 0) {
         struct rlimit r = { 64, 64 }; /* none to raise either */
