@@ -52,7 +52,7 @@
 struct sc_set {
     uint64_t tags;
     uint32_t victim;             /* the way to fill next */
-    uint32_t pad_;
+    uint32_t parted; /* 1: a path of this set parts (the partings may hold it) */
     uintptr_t cand_ra, cand_cfa; /* a key of this set that missed once */
 };
 
@@ -476,6 +476,7 @@ static void sc_add_parting(struct sc_cache *c, uint64_t h, uintptr_t slot)
         i = (int)(c->parting_victim++ % SC_RWAYS);
     b[i].h = h;
     b[i].slot = slot;
+    c->sets[sc_set_of(h)].parted = 1;
 }
 
 /* The top bit of byte W set for each way W of SET whose tag is TAG (and
@@ -729,11 +730,13 @@ static inline uint32_t sc_get(uintptr_t ra, uintptr_t cfa, uint64_t bytes, int c
      * miss. */
     uint64_t h = sc_key_hash(ra, cfa);
     int level = 0;
-    for (uintptr_t slot; level < SC_LEVELS && (slot = sc_parting_of(c, h)) > cfa &&
-                         slot + 8 <= c->stack_hi;
-         level++)
-        h = sc_path_on(h, *(const uintptr_t *)slot);
     size_t set = sc_set_of(h);
+    for (uintptr_t slot; level < SC_LEVELS && c->sets[set].parted &&
+                         (slot = sc_parting_of(c, h)) > cfa && slot + 8 <= c->stack_hi;
+         level++) {
+        h = sc_path_on(h, *(const uintptr_t *)slot);
+        set = sc_set_of(h);
+    }
     uint64_t tag = sc_tag_of(h);
     int same;
     struct sc_line *l = sc_probe(c, set, ra, cfa, tag, &same);
