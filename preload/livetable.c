@@ -10,7 +10,7 @@
  * take 16 KiB, so a lookup touches the block's own slot and little else.
  * A removed slot becomes empty when its group has an empty slot (no key's
  * probe went past the group), else deleted; inserts reuse deleted slots,
- * and a rehash drops them.  Slots in use, deleted ones included, are kept
+ * and a rehash at the same size drops them (lt_room).  Slots in use, deleted ones included, are kept
  * at most 13/16 of the table (fuller, churn slowed down); it grows by a
  * quarter, so a live block costs 25 / (13/16 .. 13/20) = 31 to 39 bytes
  * (7/8 and by half: 29 to 43, 42 in the bench's million blocks).  Callers
@@ -71,7 +71,9 @@ struct lt_shard {
     uint8_t *ctrl;
     size_t groups; /* 0 before the first insert */
     size_t count;  /* slots in use, marks included */
-    size_t deleted;
+    size_t deleted; /* slots deleted in a group with none empty since the
+                       last rehash, reused or not (such groups stay full,
+                       and probes go past them) */
     size_t marks;
 } __attribute__((aligned(64)));
 
@@ -195,8 +197,6 @@ static size_t lt_free_slot(const struct lt_shard *s, uint64_t h)
 /* Puts the key of slot content D, hash H, in slot I. */
 static inline void lt_put_at(struct lt_shard *s, size_t i, uint64_t h, const struct lt_slot *d)
 {
-    if (s->ctrl[i] == LT_DELETED)
-        s->deleted--;
     s->ctrl[i] = lt_tag(h);
     s->slots[i] = *d;
     s->count++;
@@ -228,8 +228,12 @@ static LA_NOINLINE int lt_rehash(struct lt_shard *s, size_t groups)
     return 0;
 }
 
-/* Makes room in S for N more slots: grows by a quarter when the live ones
- * fill it, else drops the deleted ones.  Returns 0, or -1 without pages. */
+/* Makes room in S for N more slots.  When the live slots and the deleted
+ * ones reach 13/16, S grows by a quarter if the live ones alone are more
+ * than 13/20 (what growing leaves), else it is rebuilt at its size, which
+ * gives every group its empty slots back: under churn, groups that were
+ * once full keep none, and a lookup of a key not there goes on past them.
+ * Returns 0, or -1 without pages. */
 static inline int lt_room(struct lt_shard *s, size_t n)
 {
     size_t cap = s->groups * LT_GROUP;
@@ -238,7 +242,7 @@ static inline int lt_room(struct lt_shard *s, size_t n)
         return 0;
     if (cap == 0)
         return lt_rehash(s, LT_MIN_GROUPS);
-    if ((s->count + n) * 16 > cap * 7 || lt_rehash(s, s->groups) != 0)
+    if ((s->count + n) * 20 > cap * 13 || lt_rehash(s, s->groups) != 0)
         return lt_rehash(s, s->groups + s->groups / 4);
     return 0;
 }
@@ -327,8 +331,6 @@ int lt_insert(const struct la_block *b)
         had_mark = (s->slots[i].w1 & LT_MARKED) != 0;
     } else {
         i = (long)lt_free_slot(s, h);
-        if (s->ctrl[i] == LT_DELETED)
-            s->deleted--;
         s->ctrl[i] = lt_tag(h);
         s->count++;
     }
@@ -481,6 +483,15 @@ void lt_reset_locks(void)
 {
     for (unsigned k = 0; k < LT_SHARDS; k++)
         la_lock_init(&shards[k].lock);
+}
+
+size_t lt_capacity(void)
+{
+    size_t n = 0;
+
+    for (unsigned k = 0; k < LT_SHARDS; k++)
+        n += __atomic_load_n(&shards[k].groups, __ATOMIC_RELAXED) * LT_GROUP;
+    return n;
 }
 
 void lt_clear(void)

@@ -65,6 +65,9 @@ LA_HIDDEN void lt_lock_all(void);
 LA_HIDDEN void lt_unlock_all(void);
 LA_HIDDEN void lt_reset_locks(void);
 
+/* Slots of every shard, in use or not (tests only). */
+LA_HIDDEN size_t lt_capacity(void);
+
 /* Frees every page and empties the table (tests only). */
 LA_HIDDEN void lt_clear(void);
 

@@ -72,6 +72,42 @@ START_TEST(grow_and_shift)
 }
 END_TEST
 
+/* Churn at a steady number of live blocks: every block stays findable
+ * through the deleted slots and the rebuilds that drop them, and the table
+ * stops growing (groups once full keep no empty slot; a rebuild at the
+ * same size, not growth, gives them back). */
+START_TEST(churn_steady)
+{
+    enum { LIVE = 3000, OPS = 300000 };
+    static uintptr_t live[LIVE];
+    uint64_t x = 88172645463325252ull;
+    uintptr_t next = 0x7f0000000000;
+    size_t cap = 0;
+
+    for (int i = 0; i < LIVE; i++) {
+        struct la_block b = blk(live[i] = next += 48, 40);
+        ck_assert_int_eq(lt_insert(&b), 0);
+    }
+    for (int op = 0; op < OPS; op++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t k = x % LIVE;
+        ck_assert_int_eq(lt_remove(live[k], NULL), 1);
+        struct la_block b = blk(live[k] = next += 48, 40);
+        ck_assert_int_eq(lt_insert(&b), 0);
+        if (op == OPS / 10)
+            cap = lt_capacity();
+    }
+    ck_assert_uint_eq(lt_count(), LIVE);
+    for (int i = 0; i < LIVE; i++) {
+        struct la_block out;
+        ck_assert_int_eq(lt_find(live[i], &out), 1);
+        ck_assert_uint_eq(out.size, 40);
+    }
+    ck_assert_uint_eq(lt_capacity(), cap);
+    ck_assert_uint_le(lt_capacity(), LIVE * 2);
+}
+END_TEST
+
 START_TEST(find_containing)
 {
     struct la_block a = blk(0x10000, 100), big = blk(0x100000, 1 << 20),
@@ -259,6 +295,7 @@ Suite *livetable_suite(void)
     tcase_add_test(tc, insert_remove);
     tcase_add_test(tc, reinsert_replaces);
     tcase_add_test(tc, grow_and_shift);
+    tcase_add_test(tc, churn_steady);
     tcase_add_test(tc, find_containing);
     tcase_add_test(tc, set_mark_once);
     tcase_add_test(tc, foreach_all_and_stop);
