@@ -58,6 +58,7 @@
 /* Control bytes: 0-127 a slot in use (7 bits of its key's hash). */
 #define LT_EMPTY 0x80u
 #define LT_DELETED 0xfeu
+#define LT_MOVING 0xfdu /* during lt_rebuild: a key not yet in its place */
 
 struct lt_slot {
     uintptr_t addr; /* odd: the mark of the block at addr - 1 */
@@ -202,7 +203,7 @@ static inline void lt_put_at(struct lt_shard *s, size_t i, uint64_t h, const str
     s->count++;
 }
 
-/* Rebuilds S with GROUPS groups (every key rehashed, no deleted slot).
+/* Makes S anew with GROUPS groups (every key rehashed, no deleted slot).
  * Returns 0, or -1 (S unchanged) without pages. */
 static LA_NOINLINE int lt_rehash(struct lt_shard *s, size_t groups)
 {
@@ -228,6 +229,48 @@ static LA_NOINLINE int lt_rehash(struct lt_shard *s, size_t groups)
     return 0;
 }
 
+/*
+ * Rebuilds S where it is (no pages: under churn a rebuild comes often, and
+ * mapping and unmapping pages for it, with the other threads' TLB
+ * shootdowns, cost more than the rebuild): every deleted slot becomes
+ * empty, every key goes to the first group of its probe with room.  Each
+ * key is first marked moving (SwissTable's drop-deletes-without-resize): a
+ * key goes to an empty slot, or swaps with a moving key that then takes
+ * its turn, or stays when its own group is the first with room.  A group
+ * a placed key's probe went past held no empty or moving slot then, and
+ * keeps none, so every key stays found.
+ */
+static LA_NOINLINE void lt_rebuild(struct lt_shard *s)
+{
+    size_t cap = s->groups * LT_GROUP;
+
+    for (size_t i = 0; i < cap; i++)
+        s->ctrl[i] = (s->ctrl[i] & 0x80) ? LT_EMPTY : LT_MOVING;
+    for (size_t i = 0; i < cap; i++) {
+        while (s->ctrl[i] == LT_MOVING) {
+            uint64_t h = lt_hash(s->slots[i].addr);
+            size_t g = lt_home(s, h);
+            uint32_t m;
+            while (!(m = lt_match(s, g, LT_EMPTY) | lt_match(s, g, LT_MOVING)))
+                g = lt_next_group(s, g);
+            if (g == i / LT_GROUP) {
+                s->ctrl[i] = lt_tag(h);
+                break;
+            }
+            size_t t = g * LT_GROUP + (size_t)__builtin_ctz(m);
+            struct lt_slot moved = s->slots[t];
+            int empty = s->ctrl[t] == LT_EMPTY;
+            s->slots[t] = s->slots[i];
+            s->ctrl[t] = lt_tag(h);
+            if (empty)
+                s->ctrl[i] = LT_EMPTY;
+            else
+                s->slots[i] = moved; /* its turn next */
+        }
+    }
+    s->deleted = 0;
+}
+
 /* Makes room in S for N more slots.  When the live slots and the deleted
  * ones reach 13/16, S grows by a quarter if the live ones alone are more
  * than 13/20 (what growing leaves), else it is rebuilt at its size, which
@@ -242,8 +285,9 @@ static inline int lt_room(struct lt_shard *s, size_t n)
         return 0;
     if (cap == 0)
         return lt_rehash(s, LT_MIN_GROUPS);
-    if ((s->count + n) * 20 > cap * 13 || lt_rehash(s, s->groups) != 0)
+    if ((s->count + n) * 20 > cap * 13)
         return lt_rehash(s, s->groups + s->groups / 4);
+    lt_rebuild(s);
     return 0;
 }
 

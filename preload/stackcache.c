@@ -12,9 +12,12 @@
  * the same value in the old slot; verify mode (LEAKAUDIT_VERIFY_STACKS)
  * compares every hit with a full unwind, and the tests run with it.
  *
- * A chain is learned (unwound step by step, with each frame's stack
- * pointer) only when its key misses twice in a row in its cache line, so
- * that one-off stacks cost a plain unw_backtrace.  Slots must lie inside
+ * A miss is unwound by the shim's own unwinder (unwind.h), which gives
+ * every frame's slot, and the chain is kept at once; where it cannot,
+ * libunwind unwinds, and the chain is learned step by step only when its
+ * key missed just before (sc_get says how often).  A key with many chains
+ * (a malloc wrapper's) parts them into a tree of paths by the return
+ * addresses where they differ (sc_find).  Slots must lie inside
  * the thread's own stack (the main thread's from /proc/self/maps, other
  * threads' given by threads.c when they start); on another stack (a
  * coroutine, a signal stack), or in a thread whose stack is unknown,
