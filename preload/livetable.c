@@ -195,12 +195,15 @@ static size_t lt_free_slot(const struct lt_shard *s, uint64_t h)
     return g * LT_GROUP + (size_t)__builtin_ctz(m);
 }
 
-/* Puts the key of slot content D, hash H, in slot I. */
-static inline void lt_put_at(struct lt_shard *s, size_t i, uint64_t h, const struct lt_slot *d)
+/* Takes the slot where a new key of hash H goes, counted and tagged; the
+ * caller fills it. */
+static inline size_t lt_claim(struct lt_shard *s, uint64_t h)
 {
+    size_t i = lt_free_slot(s, h);
+
     s->ctrl[i] = lt_tag(h);
-    s->slots[i] = *d;
     s->count++;
+    return i;
 }
 
 /* Makes S anew with GROUPS groups (every key rehashed, no deleted slot).
@@ -222,7 +225,7 @@ static LA_NOINLINE int lt_rehash(struct lt_shard *s, size_t groups)
     for (size_t i = 0; i < ocap; i++)
         if (!(octrl[i] & 0x80)) {
             uint64_t h = lt_hash(old[i].addr);
-            lt_put_at(s, lt_free_slot(s, h), h, &old[i]);
+            s->slots[lt_claim(s, h)] = old[i];
         }
     if (old)
         pages_free(old, ocap * (sizeof *old + 1));
@@ -326,7 +329,7 @@ static void lt_put_mark(struct lt_shard *s, uintptr_t addr, uint64_t h, uint32_t
         s->slots[i] = d;
         return;
     }
-    lt_put_at(s, lt_free_slot(s, h), h, &d);
+    s->slots[lt_claim(s, h)] = d;
     s->marks++;
 }
 
@@ -374,9 +377,7 @@ int lt_insert(const struct la_block *b)
     if (LA_UNLIKELY((i = lt_slot_of(s, b->addr, h)) >= 0)) {
         had_mark = (s->slots[i].w1 & LT_MARKED) != 0;
     } else {
-        i = (long)lt_free_slot(s, h);
-        s->ctrl[i] = lt_tag(h);
-        s->count++;
+        i = (long)lt_claim(s, h);
     }
     /* Packed in place: no copy of the block's address on the stack. */
     lt_pack(&s->slots[i], b);
