@@ -195,38 +195,53 @@ static size_t lt_free_slot(const struct lt_shard *s, uint64_t h)
     return g * LT_GROUP + (size_t)__builtin_ctz(m);
 }
 
-/* Takes the slot where a new key of hash H goes, counted and tagged; the
- * caller fills it. */
+/* Takes the slot where a new key of hash H goes, counted; the caller
+ * fills it, then tags it (lt_publish). */
 static inline size_t lt_claim(struct lt_shard *s, uint64_t h)
 {
-    size_t i = lt_free_slot(s, h);
-
-    s->ctrl[i] = lt_tag(h);
     s->count++;
-    return i;
+    return lt_free_slot(s, h);
 }
 
-/* Makes S anew with GROUPS groups (every key rehashed, no deleted slot).
- * Returns 0, or -1 (S unchanged) without pages. */
+/*
+ * Tags slot I, filled, with the tag of hash H: the key is in the table
+ * from here.  A writer child's copy of the process (child.h) is made while
+ * other threads go on, at any instruction: a slot tagged before it was
+ * filled would show there the stale block of an earlier key, which no
+ * pointer reaches (a false leak).  The store is ordered after the fill.
+ */
+static inline void lt_publish(struct lt_shard *s, size_t i, uint64_t h)
+{
+    __atomic_store_n(&s->ctrl[i], lt_tag(h), __ATOMIC_RELEASE);
+}
+
+/* Makes S anew with GROUPS groups (every key rehashed, no deleted slot),
+ * filled before S points to it (a copy of the process made meanwhile sees
+ * the old table or the new, whole).  Returns 0, or -1 (S unchanged)
+ * without pages. */
 static LA_NOINLINE int lt_rehash(struct lt_shard *s, size_t groups)
 {
-    struct lt_slot *old = s->slots;
-    uint8_t *octrl = s->ctrl;
     size_t ocap = s->groups * LT_GROUP, ncap = groups * LT_GROUP;
-    struct lt_slot *nslots = pages_alloc(ncap * (sizeof *nslots + 1));
+    struct lt_shard n = { .groups = groups, .marks = s->marks };
 
-    if (!nslots)
+    n.slots = pages_alloc(ncap * (sizeof *n.slots + 1));
+    if (!n.slots)
         return -1;
-    s->slots = nslots;
-    s->ctrl = (uint8_t *)(nslots + ncap);
-    memset(s->ctrl, LT_EMPTY, ncap);
-    s->groups = groups;
-    s->count = s->deleted = 0;
+    n.ctrl = (uint8_t *)(n.slots + ncap);
+    memset(n.ctrl, LT_EMPTY, ncap);
     for (size_t i = 0; i < ocap; i++)
-        if (!(octrl[i] & 0x80)) {
-            uint64_t h = lt_hash(old[i].addr);
-            s->slots[lt_claim(s, h)] = old[i];
+        if (!(s->ctrl[i] & 0x80)) {
+            uint64_t h = lt_hash(s->slots[i].addr);
+            size_t j = lt_claim(&n, h);
+            n.slots[j] = s->slots[i];
+            lt_publish(&n, j, h);
         }
+    struct lt_slot *old = s->slots;
+    __atomic_store_n(&s->slots, n.slots, __ATOMIC_RELEASE);
+    s->ctrl = n.ctrl;
+    s->groups = n.groups;
+    s->count = n.count;
+    s->deleted = 0;
     if (old)
         pages_free(old, ocap * (sizeof *old + 1));
     return 0;
@@ -329,7 +344,9 @@ static void lt_put_mark(struct lt_shard *s, uintptr_t addr, uint64_t h, uint32_t
         s->slots[i] = d;
         return;
     }
-    s->slots[lt_claim(s, h)] = d;
+    size_t j = lt_claim(s, h);
+    s->slots[j] = d;
+    lt_publish(s, j, h);
     s->marks++;
 }
 
@@ -376,11 +393,13 @@ int lt_insert(const struct la_block *b)
     }
     if (LA_UNLIKELY((i = lt_slot_of(s, b->addr, h)) >= 0)) {
         had_mark = (s->slots[i].w1 & LT_MARKED) != 0;
+        lt_pack(&s->slots[i], b);
     } else {
         i = (long)lt_claim(s, h);
+        /* Packed in place: no copy of the block's address on the stack. */
+        lt_pack(&s->slots[i], b);
+        lt_publish(s, (size_t)i, h);
     }
-    /* Packed in place: no copy of the block's address on the stack. */
-    lt_pack(&s->slots[i], b);
     if (b->mark)
         lt_put_mark(s, b->addr, h, b->mark);
     else if (had_mark)
@@ -500,7 +519,10 @@ int lt_foreach(int (*fn)(const struct la_block *, void *), void *ctx)
         la_lock(&s->lock);
         for (size_t i = 0; i < s->groups * LT_GROUP && rc == 0; i++) {
             struct la_block b;
-            if ((s->ctrl[i] & 0x80) || (s->slots[i].addr & 1))
+            /* A moving key is one: a writer child's copy may have been
+             * made in the middle of a rebuild (a key being swapped may
+             * then be there twice: scan.h keeps one). */
+            if (((s->ctrl[i] & 0x80) && s->ctrl[i] != LT_MOVING) || (s->slots[i].addr & 1))
                 continue;
             lt_unpack(s, &s->slots[i], lt_hash(s->slots[i].addr), &b);
             rc = fn(&b, ctx);
