@@ -54,15 +54,28 @@ struct la_context {
  * addresses its work left there (the block's, the table's) would be roots
  * if the program died of a signal right after, or were saved on the
  * program's stack by its next call (the loader's lazy binding saves every
- * register there), where without the shim they would not be.  The shim's
- * path keeps addresses out of the vector registers (tests/run-verdict.sh,
- * stale-frames, would see them).  Zeroing idioms: no cost to speak of. */
+ * register there), where without the shim they would not be.  The vector
+ * registers too: the compiler copies a block's address through them (a
+ * struct's two words at once), and the lazy binding saves them as well
+ * (tests/run-verdict.sh, stale-frames, sees such a copy).  Zeroing
+ * idioms: no cost to speak of. */
 #if defined(__x86_64__)
 #define LA_SCRUB_SCRATCH()                                                   \
     __asm__ volatile("xor %%ecx, %%ecx\n\txor %%edx, %%edx\n\txor %%esi, %%esi\n\t" \
                      "xor %%edi, %%edi\n\txor %%r8d, %%r8d\n\txor %%r9d, %%r9d\n\t" \
-                     "xor %%r10d, %%r10d\n\txor %%r11d, %%r11d"                \
-                     ::: "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11")
+                     "xor %%r10d, %%r10d\n\txor %%r11d, %%r11d\n\t"              \
+                     "pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1\n\t"             \
+                     "pxor %%xmm2, %%xmm2\n\tpxor %%xmm3, %%xmm3\n\t"             \
+                     "pxor %%xmm4, %%xmm4\n\tpxor %%xmm5, %%xmm5\n\t"             \
+                     "pxor %%xmm6, %%xmm6\n\tpxor %%xmm7, %%xmm7\n\t"             \
+                     "pxor %%xmm8, %%xmm8\n\tpxor %%xmm9, %%xmm9\n\t"             \
+                     "pxor %%xmm10, %%xmm10\n\tpxor %%xmm11, %%xmm11\n\t"         \
+                     "pxor %%xmm12, %%xmm12\n\tpxor %%xmm13, %%xmm13\n\t"         \
+                     "pxor %%xmm14, %%xmm14\n\tpxor %%xmm15, %%xmm15"              \
+                     ::: "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",     \
+                     "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",       \
+                     "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",   \
+                     "xmm14", "xmm15")
 #else
 #define LA_SCRUB_SCRATCH() ((void)0)
 #endif
