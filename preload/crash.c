@@ -4,6 +4,8 @@
  * death; the run is then written by a writer child (child.h) while the
  * dying thread waits, and the process dies of the same signal.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +25,130 @@
 
 static pid_t crash_tid;
 static struct la_context crash_where; /* where the first dying thread was */
+
+/* WHERE from the ucontext_t UC of a signal: every register, and the stack
+ * from the interrupted stack pointer. */
+static void crash_context_of(struct la_context *where, const void *uc)
+{
+    memset(where, 0, sizeof *where);
+#if defined(__x86_64__)
+    const ucontext_t *u = uc;
+    where->nregs = NGREG < LA_CONTEXT_REGS ? NGREG : LA_CONTEXT_REGS;
+    for (size_t i = 0; i < where->nregs; i++)
+        where->regs[i] = (uintptr_t)u->uc_mcontext.gregs[i];
+    where->sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+#else
+    (void)uc;
+#endif
+}
+
+/*
+ * The other threads, held while the copy of the process that writes the
+ * run is made.  The copy has one thread: without this, another thread's
+ * registers are lost in it, and a block it has just allocated, whose
+ * address is only in a register yet, would look lost (and its stack would
+ * be scanned whole, dead frames included).  Each thread gets a real-time
+ * signal the program leaves at its default action; its handler parks the
+ * interrupted context (threads.h: its stack a root from there, its
+ * registers roots) and waits until the copy is made.  A thread that has
+ * the signal blocked does not answer within HOLD_WAIT_MS and goes on as
+ * before (its stack scanned whole).  The handler stays installed: a
+ * signal that arrives late finds nothing to hold and returns.
+ */
+#define HOLD_WAIT_MS 100
+#define HOLD_MAX 64
+
+static int hold_sig;           /* the signal, once its handler is in */
+static int hold_on;            /* 1 while the copy is being made */
+static int hold_parked;        /* threads that answered */
+
+static void hold_handler(int sig, siginfo_t *si, void *uc)
+{
+    struct la_context where;
+    int saved = errno;
+
+    (void)sig;
+    (void)si;
+    if (!__atomic_load_n(&hold_on, __ATOMIC_ACQUIRE)) {
+        errno = saved;
+        return;
+    }
+    crash_context_of(&where, uc);
+    side_fix_context(&where); /* inside malloc: from the hook's caller */
+    int slot = threads_parked_here() ? -1 : threads_park(&where);
+    side_hold(1);
+    __atomic_add_fetch(&hold_parked, 1, __ATOMIC_ACQ_REL);
+    while (__atomic_load_n(&hold_on, __ATOMIC_ACQUIRE)) {
+        struct timespec t = { 0, 200000 };
+        nanosleep(&t, NULL);
+    }
+    side_hold(0);
+    threads_unpark(slot);
+    errno = saved;
+}
+
+/* A real-time signal at its default action, with hold_handler installed
+ * on it (from SIGRTMAX down: programs take theirs from SIGRTMIN up); 0
+ * if none. */
+static int hold_signal(void)
+{
+    if (hold_sig)
+        return hold_sig;
+    if (!REAL(sigaction))
+        return 0;
+    for (int sig = SIGRTMAX; sig >= SIGRTMIN; sig--) {
+        struct sigaction now, mine;
+        if (la_real.sigaction(sig, NULL, &now) != 0 || now.sa_handler != SIG_DFL)
+            continue;
+        memset(&mine, 0, sizeof mine);
+        mine.sa_sigaction = hold_handler;
+        mine.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+        sigfillset(&mine.sa_mask);
+        if (la_real.sigaction(sig, &mine, NULL) == 0)
+            return hold_sig = sig;
+    }
+    return 0;
+}
+
+/* Signals every other thread of the process (/proc/self/task) and waits
+ * for those that answer.  Returns whether any was signalled. */
+static int hold_others(pid_t me)
+{
+    char buf[4096];
+    int sent = 0, sig = hold_signal();
+    int fd = sig ? open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+    if (fd < 0)
+        return 0;
+    __atomic_store_n(&hold_parked, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&hold_on, 1, __ATOMIC_RELEASE);
+    for (long n; sent < HOLD_MAX && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0;) {
+        for (long off = 0; off < n && sent < HOLD_MAX;) {
+            const struct { uint64_t ino; int64_t off; unsigned short reclen;
+                           unsigned char type; char name[]; } *d = (const void *)(buf + off);
+            off += d->reclen;
+            pid_t tid = 0;
+            const char *c = d->name;
+            while (*c >= '0' && *c <= '9')
+                tid = tid * 10 + (*c++ - '0');
+            if (*c || tid <= 0 || tid == me)
+                continue;
+            if (syscall(SYS_tgkill, la_pid, tid, sig) == 0)
+                sent++;
+        }
+    }
+    close(fd);
+    for (int ms = 0; ms < HOLD_WAIT_MS && __atomic_load_n(&hold_parked, __ATOMIC_ACQUIRE) < sent; ms++) {
+        struct timespec t = { 0, 1000000 };
+        nanosleep(&t, NULL);
+    }
+    return sent > 0;
+}
+
+static void hold_release(void)
+{
+    __atomic_store_n(&hold_on, 0, __ATOMIC_RELEASE);
+}
 
 /*
  * The process is about to die of SIG (signals.h calls this from its
@@ -54,9 +180,11 @@ static void crash_now(int sig, const struct la_context *where)
     child_lock(1); /* kept: the process ends here */
     child_reap_last(1);
     snprintf(what, sizeof what, "the run that dies of signal %d", sig);
-    /* Other threads go on recording until the copy is made: what they
-     * freed until then is not in it. */
+    /* The other threads are held while the copy is made (what they freed
+     * until then is not in it), then go on. */
+    hold_others(me);
     pid_t pid = child_spawn("signal", sig, s, &crash_where);
+    hold_release();
     la_set_state(ST_STOPPED);
     if (pid < 0)
         la_warn("%s was not written: no process to write it (%s)", what,
@@ -113,17 +241,9 @@ void crash_record(int sig, const struct la_context *at)
 
 void crash_on_signal(int sig, void *uc)
 {
-    struct la_context where = { 0 };
-#if defined(__x86_64__)
-    /* Every register at the fault; the stack from the interrupted SP. */
-    const ucontext_t *u = uc;
-    where.nregs = NGREG < LA_CONTEXT_REGS ? NGREG : LA_CONTEXT_REGS;
-    for (size_t i = 0; i < where.nregs; i++)
-        where.regs[i] = (uintptr_t)u->uc_mcontext.gregs[i];
-    where.sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
-#else
-    (void)uc;
-#endif
+    struct la_context where;
+
+    crash_context_of(&where, uc);
     crash_record(sig, &where);
 }
 

@@ -128,13 +128,18 @@ size_t side_roots(uintptr_t (*out)[2], size_t cap)
          * if it ended without its destructors. */
         if (!s || peek_mem(&now, (uintptr_t)s, sizeof now) != sizeof now || !now.top)
             continue;
-        if (s == &la_side && !now.caller_fp)
-            continue; /* this thread's, not in use: only stale words */
+        if ((s == &la_side || now.held) && !now.caller_fp)
+            continue; /* this thread's, or a held one's, not in use: only stale words */
         out[n][0] = (uintptr_t)now.top - (SIDE_BYTES - SIDE_GUARD);
         out[n][1] = (uintptr_t)now.top;
         n++;
     }
     return n;
+}
+
+void side_hold(int on)
+{
+    la_side.held = on && !la_side.caller_fp;
 }
 
 void side_fork_child(void)

@@ -27,6 +27,7 @@ struct la_side {
     char *lo;             /* its lowest usable byte */
     uintptr_t caller_fp;  /* the hook's frame, while on the side stack: 0 off it */
     int off;              /* 1: none for this thread (no pages, or it ended) */
+    int held;             /* 1: held off it (crash.c), its words stale */
 };
 
 extern LA_HIDDEN LA_TLS struct la_side la_side;
@@ -116,9 +117,15 @@ LA_HIDDEN void side_thread_exit(void);
  * registers may hold while it runs on (registers the scan cannot read,
  * as it could not read them under a hook on the thread's own stack).
  * The calling thread's only in use (a crash inside malloc): its own
- * registers are known, and its stale words would hide its leaks.
+ * registers are known, and its stale words would hide its leaks; the
+ * same for a thread held off it (side_hold).
  */
 LA_HIDDEN size_t side_roots(uintptr_t (*out)[2], size_t cap);
+
+/* The calling thread is held (ON 1) while a copy of the process is made,
+ * with its registers known, or goes on (ON 0): held off its side stack,
+ * the stack is no root (only stale words). */
+LA_HIDDEN void side_hold(int on);
 
 /* In a forked child: only the calling thread's side stack is anyone's. */
 LA_HIDDEN void side_fork_child(void);

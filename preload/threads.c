@@ -125,6 +125,7 @@ int threads_others_alive(void)
 
 static struct la_context th_parked[TH_PARKED];
 static int th_parked_used[TH_PARKED];
+static LA_TLS int th_t_parked; /* this thread's parked slot + 1 */
 
 int threads_park(const struct la_context *where)
 {
@@ -136,6 +137,7 @@ int threads_park(const struct la_context *where)
             continue;
         th_parked[i] = *where;
         __atomic_store_n(&th_parked_used[i], 2, __ATOMIC_RELEASE);
+        th_t_parked = i + 1;
         return i;
     }
     return -1;
@@ -143,8 +145,15 @@ int threads_park(const struct la_context *where)
 
 void threads_unpark(int slot)
 {
-    if (slot >= 0)
-        __atomic_store_n(&th_parked_used[slot], 0, __ATOMIC_RELEASE);
+    if (slot < 0)
+        return;
+    th_t_parked = 0;
+    __atomic_store_n(&th_parked_used[slot], 0, __ATOMIC_RELEASE);
+}
+
+int threads_parked_here(void)
+{
+    return th_t_parked != 0;
 }
 
 size_t threads_parked(const struct la_context **out, size_t cap)

@@ -33,6 +33,9 @@ LA_HIDDEN size_t threads_dead(uintptr_t (*out)[2], size_t cap, pid_t tgid);
  * room, no WHERE: the stack is then scanned whole). */
 LA_HIDDEN int threads_park(const struct la_context *where);
 LA_HIDDEN void threads_unpark(int slot);
+/* Whether the calling thread is parked (a signal's handler that parks it
+ * again would hide where it waits). */
+LA_HIDDEN int threads_parked_here(void);
 /* The parked threads' contexts: up to CAP into OUT.  Returns how many (all
  * of them, with OUT NULL). */
 LA_HIDDEN size_t threads_parked(const struct la_context **out, size_t cap);

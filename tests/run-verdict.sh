@@ -66,6 +66,15 @@ case_ "... dying of SIGSEGV" churn-segv 139 77 1 "$ROUNDS"
 case_ "... in abort()" churn-abort 134 77 1 "$ROUNDS"
 case_ "... after a double free (glibc aborts)" churn-doublefree 134 77 1 "$ROUNDS"
 against_valgrind "churning threads, one leak" churn
+# The other threads are held while the copy that writes a crash's run is
+# made: their stacks are roots from their stack pointers, their registers
+# roots (without that, a dead frame's address kept its block reachable).
+case_ "a thread's dead frame when another dies of SIGSEGV" held-dead-frame 139 "77 79" 1 "$ROUNDS"
+case_ "a block only in a running thread's register when another dies" held-register 139 77 1 "$ROUNDS"
+against_valgrind "a thread's dead frame" held-dead-frame
+# (Not held-register: at a fatal signal Valgrind ends the other threads
+# before its leak check, and calls the register's block lost;
+# docs/verdict.md.)
 "$WRAPPER" --check -o "$WORK/w.db" -- "$V" churn-clean > "$WORK/w.out" 2>&1
 check_eq "leakaudit --check on the reproducer: passes, no finding" \
     "$?:$(grep -c '^OK' "$WORK/w.out")" "0:1"

@@ -127,6 +127,73 @@ static void start_churn(int n)
     sleep_ms(100);
 }
 
+/* ---- a thread running when another dies ---------------------------------- */
+
+static int held_ready;
+
+/* Drops a block of 79 bytes whose address stays in this frame, dead once
+ * it returns. */
+static __attribute__((noinline)) void drop_in_frame(void)
+{
+    void *volatile here[4];
+
+    here[0] = malloc(79);
+    here[1] = here[2] = here[3] = NULL;
+}
+
+/* Its stack dead below its stack pointer: the 79-byte block is lost, as
+ * Valgrind says, unless the whole stack is scanned. */
+static void *dead_frame_thread(void *arg)
+{
+    (void)arg;
+    drop_in_frame();
+    /* (Its scratch registers still hold what drop_in_frame left.) */
+    asm volatile("xor %%eax, %%eax\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\t"
+                 "xor %%esi, %%esi\n\txor %%edi, %%edi\n\txor %%r8d, %%r8d\n\t"
+                 "xor %%r9d, %%r9d\n\txor %%r10d, %%r10d\n\txor %%r11d, %%r11d"
+                 ::: "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11");
+    __atomic_store_n(&held_ready, 1, __ATOMIC_RELEASE);
+    for (;;)
+        asm volatile("pause");
+    return NULL;
+}
+
+/* A block whose only address is in a register of the running thread
+ * (r12): reachable, for Valgrind too.  Its address is kept masked in
+ * memory while the thread calls malloc and free (the copies those calls
+ * leave are overwritten by the next ones), then unmasked into r12 for a
+ * loop that calls nothing. */
+static void *register_thread(void *arg)
+{
+    static volatile uintptr_t masked;
+    void *warm[64];
+
+    (void)arg;
+    free(malloc(100)); /* the thread's arena made: its deep frames are old */
+    masked = (uintptr_t)malloc(80) ^ 0x5a5a5a5a5a5a5a5aul;
+    for (int i = 0; i < 64; i++)
+        warm[i] = malloc(80);
+    for (int i = 0; i < 64; i++)
+        free(warm[i]);
+    memset(warm, 0, sizeof warm);
+    register uintptr_t p asm("r12") = masked ^ 0x5a5a5a5a5a5a5a5aul;
+    masked = 0;
+    __atomic_store_n(&held_ready, 1, __ATOMIC_RELEASE);
+    for (;;)
+        asm volatile("pause" : "+r"(p));
+    return NULL;
+}
+
+static void start_held(void *(*fn)(void *))
+{
+    pthread_t t;
+
+    pthread_create(&t, NULL, fn, NULL);
+    while (!__atomic_load_n(&held_ready, __ATOMIC_ACQUIRE))
+        sleep_ms(1);
+    sleep_ms(10);
+}
+
 /* ---- threads' own memory ----------------------------------------------- */
 
 /* A key destructor that runs after the shim's (its key is newer): the
@@ -227,6 +294,13 @@ int main(int argc, char **argv)
             free(sink); /* glibc aborts: "double free detected" */
         }
         return 0;
+    }
+    /* Another thread running when the process dies of SIGSEGV: its stack
+     * is a root from its stack pointer, its registers roots. */
+    if (strcmp(mode, "held-dead-frame") == 0 || strcmp(mode, "held-register") == 0) {
+        start_held(mode[5] == 'd' ? dead_frame_thread : register_thread);
+        leak(77);
+        *(volatile int *)sink = 1;
     }
     /* Stale roots: two leaks, then _exit, a fault, or a pointer left in
      * main's own frame when it returns. */
