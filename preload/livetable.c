@@ -195,12 +195,29 @@ static size_t lt_free_slot(const struct lt_shard *s, uint64_t h)
     return g * LT_GROUP + (size_t)__builtin_ctz(m);
 }
 
-/* Takes the slot where a new key of hash H goes, counted; the caller
- * fills it, then tags it (lt_publish). */
-static inline size_t lt_claim(struct lt_shard *s, uint64_t h)
+/* The slot of key ADDR in S, or -1 with *SPOT the slot where it goes
+ * (lt_free_slot's): one probe for both, as an insert needs them. */
+static inline __attribute__((always_inline)) long lt_locate(const struct lt_shard *s,
+                                                            uintptr_t addr, uint64_t h,
+                                                            size_t *spot)
 {
-    s->count++;
-    return lt_free_slot(s, h);
+    uint8_t tag = lt_tag(h);
+    size_t g = lt_home(s, h);
+
+    for (uint32_t m = lt_match(s, g, tag); m; m &= m - 1) {
+        size_t i = g * LT_GROUP + (size_t)__builtin_ctz(m);
+        if (s->slots[i].addr == addr)
+            return (long)i;
+    }
+    uint32_t room = lt_free_in(s, g);
+    if (LA_LIKELY(lt_match(s, g, LT_EMPTY))) {
+        *spot = g * LT_GROUP + (size_t)__builtin_ctz(room);
+        return -1;
+    }
+    long i = lt_slot_from(s, addr, tag, lt_next_group(s, g));
+    if (i < 0)
+        *spot = room ? g * LT_GROUP + (size_t)__builtin_ctz(room) : lt_free_slot(s, h);
+    return i;
 }
 
 /*
@@ -232,7 +249,8 @@ static LA_NOINLINE int lt_rehash(struct lt_shard *s, size_t groups)
     for (size_t i = 0; i < ocap; i++)
         if (!(s->ctrl[i] & 0x80)) {
             uint64_t h = lt_hash(s->slots[i].addr);
-            size_t j = lt_claim(&n, h);
+            size_t j = lt_free_slot(&n, h);
+            n.count++;
             n.slots[j] = s->slots[i];
             lt_publish(&n, j, h);
         }
@@ -337,14 +355,15 @@ static uint32_t lt_mark_of(const struct lt_shard *s, uintptr_t addr, uint64_t h)
 /* Sets the mark of the block at ADDR to MARK (room made by the caller). */
 static void lt_put_mark(struct lt_shard *s, uintptr_t addr, uint64_t h, uint32_t mark)
 {
-    long i = lt_slot_of(s, addr + 1, h);
+    size_t j = 0;
+    long i = lt_locate(s, addr + 1, h, &j);
     struct lt_slot d = { addr + 1, 0, mark };
 
     if (i >= 0) {
         s->slots[i] = d;
         return;
     }
-    size_t j = lt_claim(s, h);
+    s->count++;
     s->slots[j] = d;
     lt_publish(s, j, h);
     s->marks++;
@@ -391,11 +410,13 @@ int lt_insert(const struct la_block *b)
         rc = -1;
         goto out;
     }
-    if (LA_UNLIKELY((i = lt_slot_of(s, b->addr, h)) >= 0)) {
+    size_t spot = 0;
+    if (LA_UNLIKELY((i = lt_locate(s, b->addr, h, &spot)) >= 0)) {
         had_mark = (s->slots[i].w1 & LT_MARKED) != 0;
         lt_pack(&s->slots[i], b);
     } else {
-        i = (long)lt_claim(s, h);
+        i = (long)spot;
+        s->count++;
         /* Packed in place: no copy of the block's address on the stack. */
         lt_pack(&s->slots[i], b);
         lt_publish(s, (size_t)i, h);
