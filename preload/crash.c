@@ -75,8 +75,9 @@ static void hold_handler(int sig, siginfo_t *si, void *uc)
     }
     crash_context_of(&where, uc);
     side_fix_context(&where); /* inside malloc: from the hook's caller */
-    int slot = threads_parked_here() ? -1 : threads_park(&where);
-    side_hold(1);
+    int parked = threads_parked_here(), slot = parked ? -1 : threads_park(&where);
+    /* Its side stack is no root only when its registers are known. */
+    side_hold(parked || slot >= 0);
     __atomic_add_fetch(&hold_parked, 1, __ATOMIC_ACQ_REL);
     while (__atomic_load_n(&hold_on, __ATOMIC_ACQUIRE)) {
         struct timespec t = { 0, 200000 };

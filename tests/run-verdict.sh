@@ -71,6 +71,7 @@ against_valgrind "churning threads, one leak" churn
 # roots (without that, a dead frame's address kept its block reachable).
 case_ "a thread's dead frame when another dies of SIGSEGV" held-dead-frame 139 "77 79" 1 "$ROUNDS"
 case_ "a block only in a running thread's register when another dies" held-register 139 77 1 "$ROUNDS"
+case_ "a thread that blocks every signal: not held, the run written all the same" held-blocked 139 77 1
 against_valgrind "a thread's dead frame" held-dead-frame
 # (Not held-register: at a fatal signal Valgrind ends the other threads
 # before its leak check, and calls the register's block lost;

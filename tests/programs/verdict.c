@@ -184,6 +184,20 @@ static void *register_thread(void *arg)
     return NULL;
 }
 
+/* Blocks every signal, then spins: the hold's signal never comes. */
+static void *blocked_thread(void *arg)
+{
+    sigset_t all;
+
+    (void)arg;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    __atomic_store_n(&held_ready, 1, __ATOMIC_RELEASE);
+    for (;;)
+        asm volatile("pause");
+    return NULL;
+}
+
 static void start_held(void *(*fn)(void *))
 {
     pthread_t t;
@@ -297,8 +311,9 @@ int main(int argc, char **argv)
     }
     /* Another thread running when the process dies of SIGSEGV: its stack
      * is a root from its stack pointer, its registers roots. */
-    if (strcmp(mode, "held-dead-frame") == 0 || strcmp(mode, "held-register") == 0) {
-        start_held(mode[5] == 'd' ? dead_frame_thread : register_thread);
+    if (strncmp(mode, "held-", 5) == 0) {
+        start_held(mode[5] == 'd' ? dead_frame_thread
+                   : mode[5] == 'r' ? register_thread : blocked_thread);
         leak(77);
         *(volatile int *)sink = 1;
     }
