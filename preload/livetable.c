@@ -164,25 +164,6 @@ static LA_NOINLINE long lt_slot_from(const struct lt_shard *s, uintptr_t addr, u
     return -1;
 }
 
-/* The slot of key ADDR in S, or -1: its home group, where a key nearly
- * always is, inline. */
-static inline __attribute__((always_inline)) long lt_slot_of(const struct lt_shard *s,
-                                                             uintptr_t addr, uint64_t h)
-{
-    if (LA_UNLIKELY(s->count == 0))
-        return -1;
-    uint8_t tag = lt_tag(h);
-    size_t g = lt_home(s, h);
-    for (uint32_t m = lt_match(s, g, tag); m; m &= m - 1) {
-        size_t i = g * LT_GROUP + (size_t)__builtin_ctz(m);
-        if (s->slots[i].addr == addr)
-            return (long)i;
-    }
-    if (LA_LIKELY(lt_match(s, g, LT_EMPTY)))
-        return -1;
-    return lt_slot_from(s, addr, tag, lt_next_group(s, g));
-}
-
 /* The slot where a new key of hash H goes: the first free one on its
  * probe (the table has one: its load is kept below 13/16). */
 static size_t lt_free_slot(const struct lt_shard *s, uint64_t h)
@@ -195,8 +176,9 @@ static size_t lt_free_slot(const struct lt_shard *s, uint64_t h)
     return g * LT_GROUP + (size_t)__builtin_ctz(m);
 }
 
-/* The slot of key ADDR in S, or -1 with *SPOT the slot where it goes
- * (lt_free_slot's): one probe for both, as an insert needs them. */
+/* The slot of key ADDR in S, or -1, with *SPOT (SPOT not NULL) the slot
+ * where it goes then (lt_free_slot's): one probe for both, as an insert
+ * needs them.  The home group, where a key nearly always is, inline. */
 static inline __attribute__((always_inline)) long lt_locate(const struct lt_shard *s,
                                                             uintptr_t addr, uint64_t h,
                                                             size_t *spot)
@@ -211,13 +193,23 @@ static inline __attribute__((always_inline)) long lt_locate(const struct lt_shar
     }
     uint32_t room = lt_free_in(s, g);
     if (LA_LIKELY(lt_match(s, g, LT_EMPTY))) {
-        *spot = g * LT_GROUP + (size_t)__builtin_ctz(room);
+        if (spot)
+            *spot = g * LT_GROUP + (size_t)__builtin_ctz(room);
         return -1;
     }
     long i = lt_slot_from(s, addr, tag, lt_next_group(s, g));
-    if (i < 0)
+    if (i < 0 && spot)
         *spot = room ? g * LT_GROUP + (size_t)__builtin_ctz(room) : lt_free_slot(s, h);
     return i;
+}
+
+/* The slot of key ADDR in S, or -1. */
+static inline __attribute__((always_inline)) long lt_slot_of(const struct lt_shard *s,
+                                                             uintptr_t addr, uint64_t h)
+{
+    if (LA_UNLIKELY(s->count == 0))
+        return -1;
+    return lt_locate(s, addr, h, NULL);
 }
 
 /*
