@@ -112,15 +112,15 @@ static int hold_signal(void)
 }
 
 /* Signals every other thread of the process (/proc/self/task) and waits
- * for those that answer.  Returns whether any was signalled. */
-static int hold_others(pid_t me)
+ * for those that answer. */
+static void hold_others(pid_t me)
 {
     char buf[4096];
     int sent = 0, sig = hold_signal();
     int fd = sig ? open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 
     if (fd < 0)
-        return 0;
+        return;
     __atomic_store_n(&hold_parked, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&hold_on, 1, __ATOMIC_RELEASE);
     for (long n; sent < HOLD_MAX && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0;) {
@@ -143,7 +143,6 @@ static int hold_others(pid_t me)
         struct timespec t = { 0, 1000000 };
         nanosleep(&t, NULL);
     }
-    return sent > 0;
 }
 
 static void hold_release(void)

@@ -225,9 +225,9 @@ static inline void lt_publish(struct lt_shard *s, size_t i, uint64_t h)
 }
 
 /* Makes S anew with GROUPS groups (every key rehashed, no deleted slot),
- * filled before S points to it (a copy of the process made meanwhile sees
- * the old table or the new, whole).  Returns 0, or -1 (S unchanged)
- * without pages. */
+ * filled before S points to it.  (Its slots, control bytes and size are
+ * then set by three stores: a copy of the process made between them is
+ * torn, docs/verdict.md.)  Returns 0, or -1 (S unchanged) without pages. */
 static LA_NOINLINE int lt_rehash(struct lt_shard *s, size_t groups)
 {
     size_t ocap = s->groups * LT_GROUP, ncap = groups * LT_GROUP;
