@@ -23,7 +23,11 @@
  * a second slot keyed by its address + 1 (block addresses are even), which
  * hashes like the block's, so it is in the same shard, near the block.
  */
+#include <linux/membarrier.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -68,6 +72,9 @@ struct lt_slot {
 
 struct lt_shard {
     la_lock_t lock;
+    uint32_t owner;  /* LT_UNOWNED, LT_REVOKING, LT_SHARED, or the token
+                        of the thread that works in it without the lock */
+    uint32_t inside; /* that thread is in it now (lt_enter) */
     struct lt_slot *slots; /* groups * LT_GROUP slots, then their control bytes */
     uint8_t *ctrl;
     size_t groups; /* 0 before the first insert */
@@ -81,6 +88,206 @@ struct lt_shard {
 static struct lt_shard shards[LT_SHARDS] = {
     [0 ... LT_SHARDS - 1] = { .lock = LA_LOCK_INIT }
 };
+
+/*
+ * Owned shards.  A shard's blocks nearly always come from one thread's
+ * arena and go back from that thread, so the first thread to use a shard
+ * owns it and works in it without the lock: it says it is inside with a
+ * plain store, then checks that the shard is still its own and that no
+ * visitor is about (lt_gate), with no barrier between the store and the
+ * loads.  Another thread that needs the shard (a free of a block another
+ * thread made, lt_foreach, fork) makes the owner's store visible with
+ * membarrier(2), which runs a barrier on every thread of the process that
+ * is running (a thread not running has passed one): the two sides of
+ * Dekker's protocol, with the owner's barrier paid by the rare side
+ * (liburcu's and Folly's asymmetric fences).  Then it waits until the
+ * owner is out.  A point operation by another thread makes the shard
+ * shared for good (locked from then on, a membarrier once per shard); a
+ * visit of every shard holds the gate up while it lasts, one membarrier
+ * for all of them.  Without membarrier (an old kernel, a seccomp filter)
+ * no shard is owned, and every one is locked.
+ */
+#define LT_UNOWNED 0u
+#define LT_REVOKING 0xfffffffeu /* being made shared: wait */
+#define LT_SHARED 0xffffffffu
+
+static int lt_bias;          /* 1: shards may be owned; -1: never; 0: not known yet */
+static unsigned lt_gate;     /* threads visiting every shard */
+static uint32_t lt_tokens;   /* tokens handed out */
+static LA_TLS uint32_t t_token;  /* this thread's (0: none yet) */
+static LA_TLS unsigned t_gating; /* this thread holds the gate up */
+
+/* Whether shards may be owned: membarrier's private expedited command,
+ * registered (at the first claim, while the process has a single thread,
+ * where registering costs nothing). */
+static int lt_bias_on(void)
+{
+    int b = __atomic_load_n(&lt_bias, __ATOMIC_ACQUIRE);
+
+    if (LA_UNLIKELY(b == 0)) {
+        long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+        b = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+                    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0
+                ? 1
+                : -1;
+        __atomic_store_n(&lt_bias, b, __ATOMIC_RELEASE);
+    }
+    return b > 0;
+}
+
+/* (Before any shard is claimed: one owned already stays owned.) */
+void lt_set_owning(int on)
+{
+    __atomic_store_n(&lt_bias, on ? 0 : -1, __ATOMIC_RELEASE);
+}
+
+/* A barrier on every running thread of the process: an owner's store
+ * that it is inside is visible after it (or its check comes after, and
+ * sees what was stored before this). */
+static void lt_fence_others(void)
+{
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+}
+
+/* Waits while WORD is VALUE: spins, yields, then sleeps (lock.h's way). */
+static LA_NOINLINE void lt_wait_while(const uint32_t *word, uint32_t value)
+{
+    for (unsigned n = 0; __atomic_load_n(word, __ATOMIC_ACQUIRE) == value; n++) {
+        if (n < LA_LOCK_SPINS) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        } else if (n < LA_LOCK_SPINS + LA_LOCK_YIELDS) {
+            syscall(SYS_sched_yield);
+        } else {
+            struct timespec t = { 0, 200000 };
+            nanosleep(&t, NULL);
+        }
+    }
+}
+
+/* This thread's token: 0 when they ran out (it then owns nothing). */
+static uint32_t lt_token(void)
+{
+    if (t_token == 0) {
+        uint32_t t = __atomic_add_fetch(&lt_tokens, 1, __ATOMIC_RELAXED);
+        t_token = t < LT_REVOKING ? t : 0;
+    }
+    return t_token;
+}
+
+/* S is owned by TOKEN: in without the lock if it still is and no visitor
+ * is about (1), else 0. */
+static inline int lt_try_owned(struct lt_shard *s, uint32_t token)
+{
+    __atomic_store_n(&s->inside, 1, __ATOMIC_RELAXED);
+    /* The store before the loads, for the compiler; the hardware may still
+     * order it after them, which lt_fence_others answers. */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (LA_LIKELY(__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) == token &&
+                  __atomic_load_n(&lt_gate, __ATOMIC_ACQUIRE) == 0))
+        return 1;
+    __atomic_store_n(&s->inside, 0, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* lt_enter's other ways in: claims S, makes it shared, or waits for its
+ * owner to be out; then takes the lock, or not (claimed: 1). */
+static LA_NOINLINE int lt_enter_slow(struct lt_shard *s)
+{
+    uint32_t me = lt_token();
+
+    for (;;) {
+        uint32_t o = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
+        if (o == LT_SHARED)
+            break;
+        if (o == LT_REVOKING) {
+            lt_wait_while(&s->owner, LT_REVOKING);
+            continue;
+        }
+        if (o == LT_UNOWNED) {
+            /* No claim while a visitor is about: it waits for no owner here. */
+            if (me == 0 || t_gating || __atomic_load_n(&lt_gate, __ATOMIC_ACQUIRE) ||
+                !lt_bias_on())
+                break;
+            if (!__atomic_compare_exchange_n(&s->owner, &o, me, 0, __ATOMIC_ACQ_REL,
+                                             __ATOMIC_ACQUIRE))
+                continue;
+            o = me;
+        }
+        if (o == me) {
+            if (lt_try_owned(s, me))
+                return 1;
+            break; /* a visitor is about: the lock, as it takes it */
+        }
+        /* Another thread's. */
+        if (t_gating) {
+            lt_wait_while(&s->inside, 1);
+            break;
+        }
+        if (!__atomic_compare_exchange_n(&s->owner, &o, LT_REVOKING, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
+            continue;
+        lt_fence_others();
+        lt_wait_while(&s->inside, 1);
+        __atomic_store_n(&s->owner, LT_SHARED, __ATOMIC_RELEASE);
+        break;
+    }
+    la_lock(&s->lock);
+    return 0;
+}
+
+/* Into S: 1 as its owner (no lock), 0 with its lock held.  lt_leave with
+ * what it returned. */
+static inline __attribute__((always_inline)) int lt_enter(struct lt_shard *s)
+{
+    uint32_t me = t_token;
+
+    if (LA_LIKELY(me != 0 && __atomic_load_n(&s->owner, __ATOMIC_RELAXED) == me) &&
+        LA_LIKELY(lt_try_owned(s, me)))
+        return 1;
+    return lt_enter_slow(s);
+}
+
+static inline __attribute__((always_inline)) void lt_leave(struct lt_shard *s, int owned)
+{
+    if (owned)
+        __atomic_store_n(&s->inside, 0, __ATOMIC_RELEASE);
+    else
+        la_unlock(&s->lock);
+}
+
+/* The gate, up while this thread visits every shard: owners take the
+ * lock meanwhile (the first one up makes them see it). */
+static void lt_gate_up(void)
+{
+    if (t_gating++ == 0) {
+        __atomic_add_fetch(&lt_gate, 1, __ATOMIC_ACQ_REL);
+        if (__atomic_load_n(&lt_bias, __ATOMIC_ACQUIRE) > 0)
+            lt_fence_others();
+    }
+}
+
+static void lt_gate_down(void)
+{
+    if (--t_gating == 0)
+        __atomic_sub_fetch(&lt_gate, 1, __ATOMIC_RELEASE);
+}
+
+void lt_thread_exit(void)
+{
+    uint32_t me = t_token;
+
+    if (me == 0)
+        return;
+    for (unsigned k = 0; k < LT_SHARDS; k++) {
+        uint32_t o = me;
+        if (__atomic_load_n(&shards[k].owner, __ATOMIC_RELAXED) == me)
+            __atomic_compare_exchange_n(&shards[k].owner, &o, LT_UNOWNED, 0, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED);
+    }
+}
 
 /* The same for an address and its mark's key (address + 1). */
 static inline uint64_t lt_hash(uintptr_t addr)
@@ -397,7 +604,7 @@ int lt_insert(const struct la_block *b)
     int rc = 0, had_mark = 0;
     long i;
 
-    la_lock(&s->lock);
+    int owned = lt_enter(s);
     if (lt_room(s, b->mark ? 2 : 1) != 0) {
         rc = -1;
         goto out;
@@ -418,7 +625,7 @@ int lt_insert(const struct la_block *b)
     else if (had_mark)
         lt_drop_mark(s, b->addr, h);
 out:
-    la_unlock(&s->lock);
+    lt_leave(s, owned);
     return rc;
 }
 
@@ -428,7 +635,7 @@ int lt_remove(uintptr_t addr, struct la_block *out)
     struct lt_shard *s = lt_shard_of(addr, h);
     long i;
 
-    la_lock(&s->lock);
+    int owned = lt_enter(s);
     if ((i = lt_slot_of(s, addr, h)) >= 0) {
         int marked = (s->slots[i].w1 & LT_MARKED) != 0;
         if (out)
@@ -437,7 +644,7 @@ int lt_remove(uintptr_t addr, struct la_block *out)
         if (marked)
             lt_drop_mark(s, addr, h);
     }
-    la_unlock(&s->lock);
+    lt_leave(s, owned);
     return i >= 0;
 }
 
@@ -447,10 +654,10 @@ int lt_find(uintptr_t addr, struct la_block *out)
     struct lt_shard *s = lt_shard_of(addr, h);
     long i;
 
-    la_lock(&s->lock);
+    int owned = lt_enter(s);
     if ((i = lt_slot_of(s, addr, h)) >= 0)
         lt_unpack(s, &s->slots[i], h, out);
-    la_unlock(&s->lock);
+    lt_leave(s, owned);
     return i >= 0;
 }
 
@@ -481,12 +688,17 @@ int lt_find_containing(uintptr_t p, struct la_block *out)
         return 0;
     /* Blocks do not overlap: the first block found below P is the only
      * one that can hold it. */
+    /* Thousands of lookups, in other threads' shards too: one gate. */
+    lt_gate_up();
     for (uintptr_t a = p & ~(uintptr_t)7; a != 0 && p - a < LT_WALK_BYTES;
          a -= 8) {
-        if (lt_find(a, out))
+        if (lt_find(a, out)) {
+            lt_gate_down();
             return lt_holds(out, p);
+        }
     }
     lt_foreach(lt_pick_below, &c);
+    lt_gate_down();
     if (c.best.addr != 0 && lt_holds(&c.best, p)) {
         *out = c.best;
         return 1;
@@ -501,7 +713,7 @@ uint32_t lt_set_mark(uintptr_t addr, uint32_t mark)
     uint32_t now = 0;
     long i;
 
-    la_lock(&s->lock);
+    int owned = lt_enter(s);
     if (lt_room(s, 1) == 0 && (i = lt_slot_of(s, addr, h)) >= 0) {
         if (!(s->slots[i].w1 & LT_MARKED)) {
             lt_put_mark(s, addr, h, mark); /* fills an empty slot: I stays */
@@ -509,7 +721,7 @@ uint32_t lt_set_mark(uintptr_t addr, uint32_t mark)
         }
         now = lt_mark_of(s, addr, h);
     }
-    la_unlock(&s->lock);
+    lt_leave(s, owned);
     return now;
 }
 
@@ -525,11 +737,13 @@ size_t lt_count(void)
 
 int lt_foreach(int (*fn)(const struct la_block *, void *), void *ctx)
 {
-    for (unsigned k = 0; k < LT_SHARDS; k++) {
-        struct lt_shard *s = &shards[k];
-        int rc = 0;
+    int rc = 0;
 
-        la_lock(&s->lock);
+    lt_gate_up();
+    for (unsigned k = 0; k < LT_SHARDS && rc == 0; k++) {
+        struct lt_shard *s = &shards[k];
+        int owned = lt_enter(s);
+
         for (size_t i = 0; i < s->groups * LT_GROUP && rc == 0; i++) {
             struct la_block b;
             /* A moving key is one: a writer child's copy may have been
@@ -540,29 +754,47 @@ int lt_foreach(int (*fn)(const struct la_block *, void *), void *ctx)
             lt_unpack(s, &s->slots[i], lt_hash(s->slots[i].addr), &b);
             rc = fn(&b, ctx);
         }
-        la_unlock(&s->lock);
-        if (rc != 0)
-            return rc;
+        lt_leave(s, owned);
     }
-    return 0;
+    lt_gate_down();
+    return rc;
 }
 
+/* With the gate up, lt_enter takes every shard's lock. */
 void lt_lock_all(void)
 {
+    lt_gate_up();
     for (unsigned k = 0; k < LT_SHARDS; k++)
-        la_lock(&shards[k].lock);
+        lt_enter(&shards[k]);
 }
 
 void lt_unlock_all(void)
 {
     for (unsigned k = LT_SHARDS; k-- > 0;)
         la_unlock(&shards[k].lock);
+    lt_gate_down();
 }
 
+/* A forked child has one thread: no shard is owned, no visitor about. */
 void lt_reset_locks(void)
 {
-    for (unsigned k = 0; k < LT_SHARDS; k++)
+    for (unsigned k = 0; k < LT_SHARDS; k++) {
         la_lock_init(&shards[k].lock);
+        __atomic_store_n(&shards[k].owner, LT_UNOWNED, __ATOMIC_RELAXED);
+        __atomic_store_n(&shards[k].inside, 0, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&lt_gate, 0, __ATOMIC_RELAXED);
+    t_gating = 0;
+}
+
+void lt_owners(size_t *owned, size_t *shared)
+{
+    *owned = *shared = 0;
+    for (unsigned k = 0; k < LT_SHARDS; k++) {
+        uint32_t o = __atomic_load_n(&shards[k].owner, __ATOMIC_RELAXED);
+        *owned += o != LT_UNOWNED && o < LT_REVOKING;
+        *shared += o == LT_SHARED;
+    }
 }
 
 size_t lt_capacity(void)
@@ -576,15 +808,18 @@ size_t lt_capacity(void)
 
 void lt_clear(void)
 {
+    lt_gate_up();
     for (unsigned k = 0; k < LT_SHARDS; k++) {
         struct lt_shard *s = &shards[k];
 
-        la_lock(&s->lock);
+        lt_enter(s);
         if (s->slots)
             pages_free(s->slots, s->groups * LT_GROUP * (sizeof *s->slots + 1));
         s->slots = NULL;
         s->ctrl = NULL;
         s->groups = s->count = s->deleted = s->marks = 0;
+        s->owner = LT_UNOWNED;
         la_unlock(&s->lock);
     }
+    lt_gate_down();
 }

@@ -1,7 +1,8 @@
 /*
  * livetable.h: the table of live heap blocks, keyed by start address.
  * Sharded by address hash, one lock per shard, so threads that allocate at
- * the same time rarely meet; no global lock on the malloc/free path.
+ * the same time rarely meet; no global lock on the malloc/free path, and
+ * no lock at all in a shard that one thread uses alone.
  * Memory comes from pages_alloc(), never from malloc.
  */
 #ifndef LA_LIVETABLE_H
@@ -53,17 +54,28 @@ LA_HIDDEN uint32_t lt_set_mark(uintptr_t addr, uint32_t mark);
 LA_HIDDEN size_t lt_count(void);
 
 /*
- * Calls FN on every live block, one shard at a time with that shard's lock
- * held: FN must not call back into the table.  Stops early and returns FN's
+ * Calls FN on every live block, one shard at a time with no other thread
+ * in it: FN must not call back into the table.  Stops early and returns FN's
  * value when FN returns non-zero; returns 0 after all blocks.
  */
 LA_HIDDEN int lt_foreach(int (*fn)(const struct la_block *, void *), void *ctx);
+
+/* This thread ends: the shards it owns (livetable.c) are owned by no one,
+ * for the next thread to claim. */
+LA_HIDDEN void lt_thread_exit(void);
+
+/* Whether threads may own shards (when membarrier(2) allows it; on by
+ * default): off, every shard operation takes the shard's lock (tests). */
+LA_HIDDEN void lt_set_owning(int on);
 
 /* fork support: take every shard lock (prepare), release them (parent),
  * re-initialise them (child). */
 LA_HIDDEN void lt_lock_all(void);
 LA_HIDDEN void lt_unlock_all(void);
 LA_HIDDEN void lt_reset_locks(void);
+
+/* Shards owned by a thread, and shards made shared (tests only). */
+LA_HIDDEN void lt_owners(size_t *owned, size_t *shared);
 
 /* Slots of every shard, in use or not (tests only). */
 LA_HIDDEN size_t lt_capacity(void);

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "livetable.h"
 #include "side.h"
 #include "stackcache.h"
 #include "threads.h"
@@ -38,6 +39,7 @@ static void th_exit(void *v)
     pthread_mutex_unlock(&th_mutex);
     sc_thread_exit();
     side_thread_exit();
+    lt_thread_exit();
 }
 
 void threads_init(void)

@@ -1,7 +1,12 @@
 /* check_livetable.c: the live-block table (preload/livetable.c). */
 #include <check.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "livetable.h"
 #include "seqbatch.h"
@@ -257,6 +262,289 @@ START_TEST(threads_share_shards)
 }
 END_TEST
 
+/* The same, with no shard owned: every operation takes the lock. */
+START_TEST(threads_share_shards_locked)
+{
+    pthread_t t[4];
+    uintptr_t lost = 0;
+    size_t owned, shared;
+
+    lt_set_owning(0);
+    for (uintptr_t k = 0; k < 4; k++)
+        ck_assert_int_eq(pthread_create(&t[k], NULL, hammer, (void *)k), 0);
+    for (int k = 0; k < 4; k++) {
+        void *r;
+        pthread_join(t[k], &r);
+        lost += (uintptr_t)r;
+    }
+    lt_owners(&owned, &shared);
+    ck_assert_uint_eq(owned + shared, 0);
+    ck_assert_uint_eq(lost, 0);
+    ck_assert_uint_eq(lt_count(), 0);
+}
+END_TEST
+
+/* Whether this kernel lets shards be owned (livetable.c): membarrier's
+ * private expedited command. */
+static int can_own(void)
+{
+    long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    return q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+}
+
+/* Blocks of one thread's region, freed by another thread while the first
+ * goes on churning its own blocks in the same shards: the second makes the
+ * shards shared under the owner's feet.  Every block must be found once. */
+#define XT_BASE 0x80000000u
+#define XT_N 20000u
+
+static void *churn_own(void *arg)
+{
+    uintptr_t lost = 0;
+
+    (void)arg;
+    for (uintptr_t round = 0; round < 40; round++) {
+        for (uintptr_t i = 0; i < 2000; i++) {
+            struct la_block b = blk(XT_BASE + (XT_N + i) * 32, i);
+            lt_insert(&b);
+        }
+        for (uintptr_t i = 0; i < 2000; i++)
+            lost += !lt_remove(XT_BASE + (XT_N + i) * 32, NULL);
+    }
+    return (void *)lost;
+}
+
+static void *free_theirs(void *arg)
+{
+    uintptr_t lost = 0;
+
+    (void)arg;
+    for (uintptr_t i = 0; i < XT_N; i++)
+        lost += !lt_remove(XT_BASE + i * 32, NULL);
+    return (void *)lost;
+}
+
+static void *make_then_churn(void *arg)
+{
+    pthread_t other;
+    void *r;
+    uintptr_t lost;
+
+    (void)arg;
+    for (uintptr_t i = 0; i < XT_N; i++) {
+        struct la_block b = blk(XT_BASE + i * 32, i);
+        ck_assert_int_eq(lt_insert(&b), 0);
+    }
+    size_t owned, shared;
+    lt_owners(&owned, &shared);
+    if (can_own())
+        ck_assert_uint_gt(owned, 0);
+    ck_assert_int_eq(pthread_create(&other, NULL, free_theirs, NULL), 0);
+    lost = (uintptr_t)churn_own(NULL);
+    pthread_join(other, &r);
+    return (void *)(lost + (uintptr_t)r);
+}
+
+START_TEST(frees_from_another_thread)
+{
+    pthread_t t;
+    void *r;
+    size_t owned, shared;
+
+    ck_assert_int_eq(pthread_create(&t, NULL, make_then_churn, NULL), 0);
+    pthread_join(t, &r);
+    ck_assert_uint_eq((uintptr_t)r, 0);
+    ck_assert_uint_eq(lt_count(), 0);
+    lt_owners(&owned, &shared);
+    if (can_own())
+        ck_assert_uint_gt(shared, 0);
+}
+END_TEST
+
+/* Visits of every shard while their owners churn: each visit sees every
+ * one of the blocks that stay, once. */
+#define VS_THREADS 3
+#define VS_STAY 3000u
+
+static int vs_stop, vs_ready;
+
+static void *owner_churns(void *arg)
+{
+    uintptr_t base = 0x100000000u + (uintptr_t)arg * 0x4000000u, lost = 0;
+
+    for (uintptr_t i = 0; i < VS_STAY; i++) {
+        struct la_block b = blk(base + i * 16, 16);
+        lt_insert(&b);
+    }
+    __atomic_add_fetch(&vs_ready, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&vs_stop, __ATOMIC_ACQUIRE)) {
+        for (uintptr_t i = 0; i < 3000; i++) {
+            struct la_block b = blk(base + (VS_STAY + i) * 16, 0);
+            lt_insert(&b);
+        }
+        for (uintptr_t i = 0; i < 3000; i++)
+            lost += !lt_remove(base + (VS_STAY + i) * 16, NULL);
+    }
+    return (void *)lost;
+}
+
+/* The churned blocks have size 0: the sum is the stayers' bytes.  Slow,
+ * so that each shard's visit lasts while its owner would rebuild it. */
+static int count_stayers(const struct la_block *b, void *ctx)
+{
+    *(size_t *)ctx += b->size;
+    for (int i = 0; i < 50; i++)
+        __asm__ volatile("" ::: "memory");
+    return 0;
+}
+
+START_TEST(visits_while_owners_churn)
+{
+    pthread_t t[VS_THREADS];
+    uintptr_t lost = 0;
+
+    for (uintptr_t k = 0; k < VS_THREADS; k++)
+        ck_assert_int_eq(pthread_create(&t[k], NULL, owner_churns, (void *)k), 0);
+    while (__atomic_load_n(&vs_ready, __ATOMIC_ACQUIRE) < VS_THREADS)
+        sched_yield();
+    for (int n = 0; n < 100; n++) {
+        size_t stayers = 0;
+        struct la_block b;
+        ck_assert_int_eq(lt_foreach(count_stayers, &stayers), 0);
+        ck_assert_uint_eq(stayers, VS_THREADS * VS_STAY * 16);
+        /* lt_find_containing's walk, in another thread's shard. */
+        ck_assert_int_eq(lt_find_containing(0x100000000u + 0x4000000u + 16 * (n % 100) + 4, &b), 1);
+    }
+    __atomic_store_n(&vs_stop, 1, __ATOMIC_RELEASE);
+    for (int k = 0; k < VS_THREADS; k++) {
+        void *r;
+        pthread_join(t[k], &r);
+        lost += (uintptr_t)r;
+    }
+    ck_assert_uint_eq(lost, 0);
+    ck_assert_uint_eq(lt_count(), VS_THREADS * VS_STAY);
+}
+END_TEST
+
+/* An owner stays out of its shard while another thread visits it (or
+ * holds every lock for fork): its insert waits until the visit is over. */
+#define VO_ADDR 0x300000000u
+
+static int vo_step, vo_done;
+
+static void vo_wait_step(int n)
+{
+    while (__atomic_load_n(&vo_step, __ATOMIC_ACQUIRE) < n)
+        sched_yield();
+}
+
+static void *vo_owner(void *arg)
+{
+    struct la_block b = blk(VO_ADDR, 8);
+
+    (void)arg;
+    lt_insert(&b); /* claims the shard */
+    __atomic_store_n(&vo_step, 1, __ATOMIC_RELEASE);
+    vo_wait_step(2);
+    b.size = 24;
+    lt_insert(&b); /* the same key: the same shard */
+    __atomic_store_n(&vo_done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* Lets the owner go, then gives it 50 ms: it must not get in. */
+static int vo_visit(const struct la_block *b, void *ctx)
+{
+    if (b->addr == VO_ADDR) {
+        struct timespec t = { 0, 50000000 };
+        __atomic_store_n(&vo_step, 2, __ATOMIC_RELEASE);
+        nanosleep(&t, NULL);
+        *(int *)ctx = __atomic_load_n(&vo_done, __ATOMIC_ACQUIRE) + 1;
+    }
+    return 0;
+}
+
+static void vo_start(pthread_t *t)
+{
+    size_t owned, shared;
+
+    vo_step = vo_done = 0;
+    ck_assert_int_eq(pthread_create(t, NULL, vo_owner, NULL), 0);
+    vo_wait_step(1);
+    lt_owners(&owned, &shared);
+    if (can_own())
+        ck_assert_uint_eq(owned, 1);
+}
+
+static void vo_end(pthread_t t)
+{
+    struct la_block out;
+
+    pthread_join(t, NULL);
+    ck_assert_int_eq(vo_done, 1);
+    ck_assert_int_eq(lt_find(VO_ADDR, &out), 1);
+    ck_assert_uint_eq(out.size, 24);
+}
+
+START_TEST(visit_keeps_owner_out)
+{
+    pthread_t t;
+    int seen = 0;
+
+    vo_start(&t);
+    ck_assert_int_eq(lt_foreach(vo_visit, &seen), 0);
+    ck_assert_int_eq(seen, 1); /* found, and the owner was not done */
+    vo_end(t);
+}
+END_TEST
+
+START_TEST(lock_all_keeps_owner_out)
+{
+    pthread_t t;
+    struct timespec ms50 = { 0, 50000000 };
+
+    vo_start(&t);
+    lt_lock_all();
+    __atomic_store_n(&vo_step, 2, __ATOMIC_RELEASE);
+    nanosleep(&ms50, NULL);
+    ck_assert_int_eq(__atomic_load_n(&vo_done, __ATOMIC_ACQUIRE), 0);
+    lt_unlock_all();
+    vo_end(t);
+}
+END_TEST
+
+/* A thread that ends gives its shards up: the next thread claims them
+ * (no shard made shared). */
+static void *claim_and_end(void *arg)
+{
+    (void)arg;
+    for (uintptr_t i = 0; i < 1000; i++) {
+        struct la_block b = blk(0x200000000u + i * 16, 1);
+        lt_insert(&b);
+    }
+    lt_thread_exit();
+    return NULL;
+}
+
+START_TEST(ended_owner_gives_up)
+{
+    pthread_t t;
+    size_t owned, shared;
+
+    if (!can_own())
+        return;
+    ck_assert_int_eq(pthread_create(&t, NULL, claim_and_end, NULL), 0);
+    pthread_join(t, NULL);
+    lt_owners(&owned, &shared);
+    ck_assert_uint_eq(owned, 0);
+    for (uintptr_t i = 0; i < 1000; i++)
+        ck_assert_int_eq(lt_remove(0x200000000u + i * 16, NULL), 1);
+    lt_owners(&owned, &shared);
+    ck_assert_uint_gt(owned, 0);
+    ck_assert_uint_eq(shared, 0);
+}
+END_TEST
+
 static int count_bytes(const struct la_block *b, void *ctx)
 {
     *(uint64_t *)ctx += b->size;
@@ -303,6 +591,12 @@ Suite *livetable_suite(void)
     tcase_add_test(tc, seq_batches);
     tcase_add_test(tc, marks_beside_blocks);
     tcase_add_test(tc, threads_share_shards);
+    tcase_add_test(tc, threads_share_shards_locked);
+    tcase_add_test(tc, frees_from_another_thread);
+    tcase_add_test(tc, visits_while_owners_churn);
+    tcase_add_test(tc, ended_owner_gives_up);
+    tcase_add_test(tc, visit_keeps_owner_out);
+    tcase_add_test(tc, lock_all_keeps_owner_out);
     suite_add_tcase(s, tc);
     return s;
 }
