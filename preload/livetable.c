@@ -70,10 +70,18 @@ struct lt_slot {
     uint64_t w2;    /* seq | (stack & 0xffff) << 48 (a mark: its id) */
 };
 
+/* A shard's owner (below). */
+#define LT_VISIT 0x80000000u     /* with a token: a visit is on */
+#define LT_UNOWNED 0xfffffffdu
+#define LT_REVOKING 0xfffffffeu /* being made shared: wait */
+#define LT_SHARED 0xffffffffu
+#define LT_TOKENS 0x7ffffffdu   /* tokens are 1 to LT_TOKENS - 1 */
+
 struct lt_shard {
     la_lock_t lock;
     uint32_t owner;  /* LT_UNOWNED, LT_REVOKING, LT_SHARED, or the token
-                        of the thread that works in it without the lock */
+                        of the thread that works in it without the lock
+                        (| LT_VISIT: with the lock while a visit lasts) */
     uint32_t inside; /* that thread is in it now (lt_enter) */
     struct lt_slot *slots; /* groups * LT_GROUP slots, then their control bytes */
     uint8_t *ctrl;
@@ -86,16 +94,15 @@ struct lt_shard {
 } __attribute__((aligned(64)));
 
 static struct lt_shard shards[LT_SHARDS] = {
-    [0 ... LT_SHARDS - 1] = { .lock = LA_LOCK_INIT }
+    [0 ... LT_SHARDS - 1] = { .lock = LA_LOCK_INIT, .owner = LT_UNOWNED }
 };
 
 /*
  * Owned shards.  A shard's blocks nearly always come from one thread's
  * arena and go back from that thread, so the first thread to use a shard
  * owns it and works in it without the lock: it says it is inside with a
- * plain store, then checks that the shard is still its own and that no
- * visitor is about (lt_gate), with no barrier between the store and the
- * loads.  Another thread that needs the shard (a free of a block another
+ * plain store, then checks that the shard is still its own, with no
+ * barrier between the store and the load.  Another thread that needs the shard (a free of a block another
  * thread made, lt_foreach, fork) makes the owner's store visible with
  * membarrier(2), which runs a barrier on every thread of the process that
  * is running (a thread not running has passed one): the two sides of
@@ -103,16 +110,15 @@ static struct lt_shard shards[LT_SHARDS] = {
  * (liburcu's and Folly's asymmetric fences).  Then it waits until the
  * owner is out.  A point operation by another thread makes the shard
  * shared for good (locked from then on, a membarrier once per shard); a
- * visit of every shard holds the gate up while it lasts, one membarrier
- * for all of them.  Without membarrier (an old kernel, a seccomp filter)
+ * visit of every shard (the gate up) flags every owned shard as visited
+ * while it lasts (its owner takes the lock meanwhile), one membarrier for
+ * all of them.  Without membarrier (an old kernel, a seccomp filter)
  * no shard is owned, and every one is locked.
  */
-#define LT_UNOWNED 0u
-#define LT_REVOKING 0xfffffffeu /* being made shared: wait */
-#define LT_SHARED 0xffffffffu
 
 static int lt_bias;          /* 1: shards may be owned; -1: never; 0: not known yet */
-static unsigned lt_gate;     /* threads visiting every shard */
+static unsigned lt_gate;     /* threads visiting every shard (under lt_gate_lock) */
+static la_lock_t lt_gate_lock = LA_LOCK_INIT; /* the gate, the visit flags and claims */
 static uint32_t lt_tokens;   /* tokens handed out */
 static LA_TLS uint32_t t_token;  /* this thread's (0: none yet) */
 static LA_TLS unsigned t_gating; /* this thread holds the gate up */
@@ -172,21 +178,20 @@ static uint32_t lt_token(void)
 {
     if (t_token == 0) {
         uint32_t t = __atomic_add_fetch(&lt_tokens, 1, __ATOMIC_RELAXED);
-        t_token = t < LT_REVOKING ? t : 0;
+        t_token = t < LT_TOKENS ? t : 0;
     }
     return t_token;
 }
 
-/* S is owned by TOKEN: in without the lock if it still is and no visitor
- * is about (1), else 0. */
+/* S is owned by TOKEN: in without the lock if it still is, with no visit
+ * on (1), else 0. */
 static inline int lt_try_owned(struct lt_shard *s, uint32_t token)
 {
     __atomic_store_n(&s->inside, 1, __ATOMIC_RELAXED);
-    /* The store before the loads, for the compiler; the hardware may still
-     * order it after them, which lt_fence_others answers. */
+    /* The store before the load, for the compiler; the hardware may still
+     * order it after it, which lt_fence_others answers. */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    if (LA_LIKELY(__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) == token &&
-                  __atomic_load_n(&lt_gate, __ATOMIC_ACQUIRE) == 0))
+    if (LA_LIKELY(__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) == token))
         return 1;
     __atomic_store_n(&s->inside, 0, __ATOMIC_RELEASE);
     return 0;
@@ -207,21 +212,26 @@ static LA_NOINLINE int lt_enter_slow(struct lt_shard *s)
             continue;
         }
         if (o == LT_UNOWNED) {
-            /* No claim while a visitor is about: it waits for no owner here. */
-            if (me == 0 || t_gating || __atomic_load_n(&lt_gate, __ATOMIC_ACQUIRE) ||
-                !lt_bias_on())
+            /* (A visitor claims nothing: it would own every shard.) */
+            if (me == 0 || t_gating || !lt_bias_on())
                 break;
-            if (!__atomic_compare_exchange_n(&s->owner, &o, me, 0, __ATOMIC_ACQ_REL,
-                                             __ATOMIC_ACQUIRE))
-                continue;
-            o = me;
+            /* Claimed under the gate's lock: while a visit is on, flagged. */
+            la_lock(&lt_gate_lock);
+            o = LT_UNOWNED;
+            __atomic_compare_exchange_n(&s->owner, &o, lt_gate ? me | LT_VISIT : me, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+            la_unlock(&lt_gate_lock);
+            continue;
         }
         if (o == me) {
             if (lt_try_owned(s, me))
                 return 1;
-            break; /* a visitor is about: the lock, as it takes it */
+            continue; /* flagged meanwhile */
         }
-        /* Another thread's. */
+        if (o == (me | LT_VISIT))
+            break; /* a visit is on: the lock, as the visitor takes it */
+        /* Another thread's: a visitor (which flagged it) waits for its owner
+         * to be out; anyone else makes it shared. */
         if (t_gating) {
             lt_wait_while(&s->inside, 1);
             break;
@@ -244,7 +254,8 @@ static inline __attribute__((always_inline)) int lt_enter(struct lt_shard *s)
 {
     uint32_t me = t_token;
 
-    if (LA_LIKELY(me != 0 && __atomic_load_n(&s->owner, __ATOMIC_RELAXED) == me) &&
+    /* (No shard's owner is 0, the token of a thread without one.) */
+    if (LA_LIKELY(__atomic_load_n(&s->owner, __ATOMIC_RELAXED) == me) &&
         LA_LIKELY(lt_try_owned(s, me)))
         return 1;
     return lt_enter_slow(s);
@@ -258,21 +269,41 @@ static inline __attribute__((always_inline)) void lt_leave(struct lt_shard *s, i
         la_unlock(&s->lock);
 }
 
-/* The gate, up while this thread visits every shard: owners take the
- * lock meanwhile (the first one up makes them see it). */
+/* Sets (SET) or clears the visit flag of every owned shard. */
+static void lt_flag_visits(int set)
+{
+    for (unsigned k = 0; k < LT_SHARDS; k++) {
+        uint32_t o = __atomic_load_n(&shards[k].owner, __ATOMIC_RELAXED);
+        while (o < LT_UNOWNED && ((o & LT_VISIT) != 0) != set &&
+               !__atomic_compare_exchange_n(&shards[k].owner, &o, o ^ LT_VISIT, 0,
+                                            __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            ;
+    }
+}
+
+/* The gate, up while this thread visits every shard: the first one up
+ * flags the owned shards, and their owners take the lock until the last
+ * one is down. */
 static void lt_gate_up(void)
 {
-    if (t_gating++ == 0) {
-        __atomic_add_fetch(&lt_gate, 1, __ATOMIC_ACQ_REL);
-        if (__atomic_load_n(&lt_bias, __ATOMIC_ACQUIRE) > 0)
-            lt_fence_others();
-    }
+    if (t_gating++ != 0)
+        return;
+    la_lock(&lt_gate_lock);
+    if (lt_gate++ == 0)
+        lt_flag_visits(1);
+    la_unlock(&lt_gate_lock);
+    if (__atomic_load_n(&lt_bias, __ATOMIC_ACQUIRE) > 0)
+        lt_fence_others();
 }
 
 static void lt_gate_down(void)
 {
-    if (--t_gating == 0)
-        __atomic_sub_fetch(&lt_gate, 1, __ATOMIC_RELEASE);
+    if (--t_gating != 0)
+        return;
+    la_lock(&lt_gate_lock);
+    if (--lt_gate == 0)
+        lt_flag_visits(0);
+    la_unlock(&lt_gate_lock);
 }
 
 void lt_thread_exit(void)
@@ -282,8 +313,8 @@ void lt_thread_exit(void)
     if (me == 0)
         return;
     for (unsigned k = 0; k < LT_SHARDS; k++) {
-        uint32_t o = me;
-        if (__atomic_load_n(&shards[k].owner, __ATOMIC_RELAXED) == me)
+        uint32_t o = __atomic_load_n(&shards[k].owner, __ATOMIC_RELAXED);
+        if ((o & ~LT_VISIT) == me)
             __atomic_compare_exchange_n(&shards[k].owner, &o, LT_UNOWNED, 0, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED);
     }
@@ -784,6 +815,7 @@ void lt_reset_locks(void)
         __atomic_store_n(&shards[k].inside, 0, __ATOMIC_RELAXED);
     }
     __atomic_store_n(&lt_gate, 0, __ATOMIC_RELAXED);
+    la_lock_init(&lt_gate_lock);
     t_gating = 0;
 }
 
@@ -792,7 +824,7 @@ void lt_owners(size_t *owned, size_t *shared)
     *owned = *shared = 0;
     for (unsigned k = 0; k < LT_SHARDS; k++) {
         uint32_t o = __atomic_load_n(&shards[k].owner, __ATOMIC_RELAXED);
-        *owned += o != LT_UNOWNED && o < LT_REVOKING;
+        *owned += o < LT_UNOWNED;
         *shared += o == LT_SHARED;
     }
 }

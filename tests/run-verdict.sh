@@ -66,6 +66,10 @@ case_ "... dying of SIGSEGV" churn-segv 139 77 1 "$ROUNDS"
 case_ "... in abort()" churn-abort 134 77 1 "$ROUNDS"
 case_ "... after a double free (glibc aborts)" churn-doublefree 134 77 1 "$ROUNDS"
 against_valgrind "churning threads, one leak" churn
+# Blocks freed by another thread than the one that made them: the live
+# table's shards of the producer's arena stop being its own alone.
+case_ "blocks made by one thread, freed by another, one dropped" handoff 0 77 1 "$ROUNDS"
+against_valgrind "blocks handed to another thread" handoff
 # The other threads are held while the copy that writes a crash's run is
 # made: their stacks are roots from their stack pointers, their registers
 # roots (without that, a dead frame's address kept its block reachable).

@@ -272,6 +272,53 @@ static void *just_started(void *arg)
     return NULL;
 }
 
+/* ---- blocks freed by another thread than made them ------------------------ */
+
+/* A producer allocates, a consumer frees what it receives (the live
+ * table's shards of the producer's arena become shared under it), but
+ * drops the 77-byte block: the one leak.  A ring of pointers between them,
+ * under a mutex. */
+#define HANDOFF_N 50000
+#define HANDOFF_RING 256
+static void *ring[HANDOFF_RING];
+static unsigned ring_head, ring_tail;
+static pthread_mutex_t ring_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ring_cond = PTHREAD_COND_INITIALIZER;
+
+static void *producer(void *arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < HANDOFF_N; i++) {
+        void *p = malloc(i == HANDOFF_N / 2 ? 77 : 16 + i % 200);
+        /* Its own blocks too, freed at once, in the same shards. */
+        free(malloc(16 + i % 100));
+        pthread_mutex_lock(&ring_mutex);
+        while (ring_head - ring_tail == HANDOFF_RING)
+            pthread_cond_wait(&ring_cond, &ring_mutex);
+        ring[ring_head++ % HANDOFF_RING] = p;
+        pthread_cond_broadcast(&ring_cond);
+        pthread_mutex_unlock(&ring_mutex);
+    }
+    return NULL;
+}
+
+static void *consumer(void *arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < HANDOFF_N; i++) {
+        pthread_mutex_lock(&ring_mutex);
+        while (ring_head == ring_tail)
+            pthread_cond_wait(&ring_cond, &ring_mutex);
+        void *p = ring[ring_tail % HANDOFF_RING];
+        ring[ring_tail++ % HANDOFF_RING] = NULL;
+        pthread_cond_broadcast(&ring_cond);
+        pthread_mutex_unlock(&ring_mutex);
+        if (i != HANDOFF_N / 2)
+            free(p);
+    }
+    return NULL;
+}
+
 /* ---- processes ended by two threads at once ------------------------------ */
 
 static pthread_barrier_t together;
@@ -307,6 +354,14 @@ int main(int argc, char **argv)
             free(sink);
             free(sink); /* glibc aborts: "double free detected" */
         }
+        return 0;
+    }
+    if (strcmp(mode, "handoff") == 0) {
+        pthread_t t[2];
+        pthread_create(&t[0], NULL, producer, NULL);
+        pthread_create(&t[1], NULL, consumer, NULL);
+        pthread_join(t[0], NULL);
+        pthread_join(t[1], NULL);
         return 0;
     }
     /* Another thread running when the process dies of SIGSEGV: its stack

@@ -13,6 +13,8 @@
 
 static uint64_t batch3; /* a batch of sequence numbers taken by thread 3 */
 
+static int stop_at_first(const struct la_block *b, void *ctx);
+
 static struct la_block blk(uintptr_t addr, uint64_t size)
 {
     struct la_block b = { .addr = addr, .size = size,
@@ -486,6 +488,28 @@ static void vo_end(pthread_t t)
     ck_assert_uint_eq(out.size, 24);
 }
 
+/* A visit claims no shard (it would own them all, and every thread that
+ * used one after would have to take it from the visitor). */
+START_TEST(visit_claims_nothing)
+{
+    size_t owned, shared;
+    int calls = 0;
+    struct la_block out;
+
+    ck_assert_int_eq(lt_foreach(stop_at_first, &calls), 0);
+    lt_lock_all();
+    lt_unlock_all();
+    ck_assert_int_eq(lt_find_containing(0x12345678, &out), 0);
+    lt_owners(&owned, &shared);
+    ck_assert_uint_eq(owned + shared, 0);
+    struct la_block b = blk(0x5000, 8);
+    lt_insert(&b); /* a point operation claims */
+    lt_owners(&owned, &shared);
+    if (can_own())
+        ck_assert_uint_eq(owned, 1);
+}
+END_TEST
+
 START_TEST(visit_keeps_owner_out)
 {
     pthread_t t;
@@ -595,6 +619,7 @@ Suite *livetable_suite(void)
     tcase_add_test(tc, frees_from_another_thread);
     tcase_add_test(tc, visits_while_owners_churn);
     tcase_add_test(tc, ended_owner_gives_up);
+    tcase_add_test(tc, visit_claims_nothing);
     tcase_add_test(tc, visit_keeps_owner_out);
     tcase_add_test(tc, lock_all_keeps_owner_out);
     suite_add_tcase(s, tc);
