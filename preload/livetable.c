@@ -14,7 +14,9 @@
  * at most 13/16 of the table (fuller, churn slowed down); it grows by a
  * quarter, so a live block costs 25 / (13/16 .. 13/20) = 31 to 39 bytes
  * (7/8 and by half: 29 to 43, 42 in the bench's million blocks).  Callers
- * hold the shim's recursion guard.
+ * hold the shim's recursion guard.  A shard that one thread uses alone is
+ * that thread's, and it works there without the lock (owned shards,
+ * below).
  *
  * A slot packs the block: its address; the size (47 bits: no larger block
  * can be allocated), a "marked" bit and the stack id's high half; the

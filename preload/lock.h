@@ -1,7 +1,7 @@
 /*
- * lock.h: a small lock for the live table's shards, where a lock is taken
- * and released on every malloc and free and almost never contended
- * (shards follow each thread's arena).  Taken with one compare-and-swap;
+ * lock.h: a small lock for the live table's shards, taken and released on
+ * every malloc and free in a shard no single thread owns (livetable.c),
+ * and almost never contended (shards follow each thread's arena).  Taken with one compare-and-swap;
  * released with a plain store, which on x86-64 is a release without a
  * barrier: the futex lock this replaces released with an exchange, a
  * full barrier on every malloc and free, only to learn whether a waiter
