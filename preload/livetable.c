@@ -25,6 +25,7 @@
  * a second slot keyed by its address + 1 (block addresses are even), which
  * hashes like the block's, so it is in the same shard, near the block.
  */
+#include <errno.h>
 #include <linux/membarrier.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -104,13 +105,13 @@ static struct lt_shard shards[LT_SHARDS] = {
  * arena and go back from that thread, so the first thread to use a shard
  * owns it and works in it without the lock: it says it is inside with a
  * plain store, then checks that the shard is still its own, with no
- * barrier between the store and the load.  Another thread that needs the shard (a free of a block another
- * thread made, lt_foreach, fork) makes the owner's store visible with
- * membarrier(2), which runs a barrier on every thread of the process that
- * is running (a thread not running has passed one): the two sides of
- * Dekker's protocol, with the owner's barrier paid by the rare side
- * (liburcu's and Folly's asymmetric fences).  Then it waits until the
- * owner is out.  A point operation by another thread makes the shard
+ * barrier between the store and the load.  Another thread that needs the
+ * shard (a free of a block another thread made, lt_foreach, fork) changes
+ * the owner word, then makes the owner's store visible with membarrier(2),
+ * which runs a barrier on every thread of the process that is running (a
+ * thread not running has passed one): the two sides of Dekker's protocol,
+ * with the owner's barrier paid by the rare side (liburcu's and Folly's
+ * asymmetric fences).  Then it waits until the owner is out.  A point operation by another thread makes the shard
  * shared for good (locked from then on, a membarrier once per shard); a
  * visit of every shard (the gate up) flags every owned shard as visited
  * while it lasts (its owner takes the lock meanwhile), one membarrier for
@@ -151,28 +152,30 @@ void lt_set_owning(int on)
 
 /* A barrier on every running thread of the process: an owner's store
  * that it is inside is visible after it (or its check comes after, and
- * sees what was stored before this). */
+ * sees what was stored before this).  A seccomp filter installed after the
+ * start may refuse membarrier: no new shard is owned then, and for those
+ * owned already a pause stands in for the barrier (a store buffer drains
+ * in far less than 10 ms, but that is not a proof: the line says so). */
 static void lt_fence_others(void)
 {
-    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-        syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+    static int warned;
+
+    if (LA_LIKELY(syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) ||
+        syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+        return;
+    __atomic_store_n(&lt_bias, -1, __ATOMIC_RELEASE);
+    if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+        la_warn("membarrier(2) refused after the start (%s): the live table's threads are "
+                "ordered by a pause instead", strerror(errno));
+    struct timespec t = { 0, 10000000 };
+    nanosleep(&t, NULL);
 }
 
-/* Waits while WORD is VALUE: spins, yields, then sleeps (lock.h's way). */
+/* Waits while WORD is VALUE (lock.h's way). */
 static LA_NOINLINE void lt_wait_while(const uint32_t *word, uint32_t value)
 {
-    for (unsigned n = 0; __atomic_load_n(word, __ATOMIC_ACQUIRE) == value; n++) {
-        if (n < LA_LOCK_SPINS) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        } else if (n < LA_LOCK_SPINS + LA_LOCK_YIELDS) {
-            syscall(SYS_sched_yield);
-        } else {
-            struct timespec t = { 0, 200000 };
-            nanosleep(&t, NULL);
-        }
-    }
+    for (unsigned n = 0; __atomic_load_n(word, __ATOMIC_ACQUIRE) == value; n++)
+        la_wait_step(n, word, value);
 }
 
 /* This thread's token: 0 when they ran out (it then owns nothing). */

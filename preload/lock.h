@@ -43,22 +43,29 @@ static inline int la_lock_try(la_lock_t *l)
                                        __ATOMIC_RELAXED);
 }
 
+/* The Nth step of a wait for WORD to change from VALUE: spins, then
+ * yields, then sleeps in short timed waits (no one wakes a waiter; one
+ * returns at once if WORD changed meanwhile). */
+static inline void la_wait_step(unsigned n, const void *word, unsigned value)
+{
+    if (n < LA_LOCK_SPINS) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else if (n < LA_LOCK_SPINS + LA_LOCK_YIELDS) {
+        syscall(SYS_sched_yield);
+    } else {
+        struct timespec t = { 0, 200000 };
+        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, value, &t, NULL, 0);
+    }
+}
+
 static LA_NOINLINE void la_lock_wait(la_lock_t *l)
 {
     for (unsigned n = 0;; n++) {
         if (__atomic_load_n(&l->state, __ATOMIC_RELAXED) == 0 && la_lock_try(l))
             return;
-        if (n < LA_LOCK_SPINS) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        } else if (n < LA_LOCK_SPINS + LA_LOCK_YIELDS) {
-            syscall(SYS_sched_yield);
-        } else {
-            /* Returns at once if the lock was freed meanwhile. */
-            struct timespec t = { 0, 200000 };
-            syscall(SYS_futex, &l->state, FUTEX_WAIT_PRIVATE, 1, &t, NULL, 0);
-        }
+        la_wait_step(n, &l->state, 1);
     }
 }
 

@@ -7,7 +7,13 @@
  * at the end is reachable.  verdict MODE; see main for the modes.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <signal.h>
 #include <malloc.h>
@@ -285,13 +291,35 @@ static unsigned ring_head, ring_tail;
 static pthread_mutex_t ring_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ring_cond = PTHREAD_COND_INITIALIZER;
 
+/* A seccomp filter that refuses membarrier(2) from here on (EPERM), as a
+ * sandbox installed after the start can. */
+static int refuse_membarrier(void)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { sizeof code / sizeof code[0], code };
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+        perror("verdict: seccomp");
+        return -1;
+    }
+    return 0;
+}
+
 static void *producer(void *arg)
 {
     (void)arg;
     for (unsigned i = 0; i < HANDOFF_N; i++) {
         void *p = malloc(i == HANDOFF_N / 2 ? 77 : 16 + i % 200);
         /* Its own blocks too, freed at once, in the same shards. */
-        free(malloc(16 + i % 100));
+        void *own = malloc(16 + i % 100);
+        sink = own;
+        free(own);
         pthread_mutex_lock(&ring_mutex);
         while (ring_head - ring_tail == HANDOFF_RING)
             pthread_cond_wait(&ring_cond, &ring_mutex);
@@ -356,8 +384,12 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    if (strcmp(mode, "handoff") == 0) {
+    if (strcmp(mode, "handoff") == 0 || strcmp(mode, "handoff-nomb") == 0) {
         pthread_t t[2];
+        sink = malloc(32); /* the shim's table is in use before the filter */
+        free(sink);
+        if (mode[7] == '-' && refuse_membarrier() != 0)
+            return 2;
         pthread_create(&t[0], NULL, producer, NULL);
         pthread_create(&t[1], NULL, consumer, NULL);
         pthread_join(t[0], NULL);
