@@ -72,11 +72,17 @@ case_ "blocks made by one thread, freed by another, one dropped" handoff 0 77 1 
 against_valgrind "blocks handed to another thread" handoff
 # The same after a seccomp filter refuses membarrier(2): one line says so,
 # and the verdict is the same.
-rm -f "$WORK/v.db"
-under "$WORK/v.db" "$V" handoff-nomb > /dev/null 2> "$WORK/v.err"
-check_eq "membarrier refused after the start: status 0, one line, lost [77]" \
-    "$?|$(grep -c 'leakaudit: membarrier(2) refused' "$WORK/v.err")|$(grep -c '^leakaudit:' "$WORK/v.err")|$(lost "$WORK/v.db")" \
-    "0|1|1|77"
+# (Status 2 bare: this system allows no seccomp filter.)
+"$V" handoff-nomb > /dev/null 2>&1
+if [ $? -ne 2 ]; then
+    rm -f "$WORK/v.db"
+    under "$WORK/v.db" "$V" handoff-nomb > /dev/null 2> "$WORK/v.err"
+    check_eq "membarrier refused after the start: status 0, one line, lost [77]" \
+        "$?|$(grep -c 'leakaudit: membarrier(2) refused' "$WORK/v.err")|$(grep -c '^leakaudit:' "$WORK/v.err")|$(lost "$WORK/v.db")" \
+        "0|1|1|77"
+else
+    echo "# SKIP membarrier refused after the start: no seccomp filter can be installed here"
+fi
 # The other threads are held while the copy that writes a crash's run is
 # made: their stacks are roots from their stack pointers, their registers
 # roots (without that, a dead frame's address kept its block reachable).
