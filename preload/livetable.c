@@ -111,12 +111,13 @@ static struct lt_shard shards[LT_SHARDS] = {
  * which runs a barrier on every thread of the process that is running (a
  * thread not running has passed one): the two sides of Dekker's protocol,
  * with the owner's barrier paid by the rare side (liburcu's and Folly's
- * asymmetric fences).  Then it waits until the owner is out.  A point operation by another thread makes the shard
- * shared for good (locked from then on, a membarrier once per shard); a
- * visit of every shard (the gate up) flags every owned shard as visited
- * while it lasts (its owner takes the lock meanwhile), one membarrier for
- * all of them.  Without membarrier (an old kernel, a seccomp filter)
- * no shard is owned, and every one is locked.
+ * asymmetric fences).  Then it waits until the owner is out.  A point
+ * operation by another thread makes the shard shared for good (locked
+ * from then on, a membarrier once per shard); a visit of every shard (the
+ * gate up) flags every owned shard as visited while it lasts (its owner
+ * takes the lock meanwhile), one membarrier for all of them.  Without
+ * membarrier (an old kernel, a seccomp filter) no shard is owned, and
+ * every one is locked.
  */
 
 static int lt_bias;          /* 1: shards may be owned; -1: never; 0: not known yet */
@@ -274,30 +275,39 @@ static inline __attribute__((always_inline)) void lt_leave(struct lt_shard *s, i
         la_unlock(&s->lock);
 }
 
-/* Sets (SET) or clears the visit flag of every owned shard. */
-static void lt_flag_visits(int set)
+/* Sets (SET) or clears the visit flag of every owned shard; returns how
+ * many shards are owned. */
+static unsigned lt_flag_visits(int set)
 {
+    unsigned owned = 0;
+
     for (unsigned k = 0; k < LT_SHARDS; k++) {
         uint32_t o = __atomic_load_n(&shards[k].owner, __ATOMIC_RELAXED);
         while (o < LT_UNOWNED && ((o & LT_VISIT) != 0) != set &&
                !__atomic_compare_exchange_n(&shards[k].owner, &o, o ^ LT_VISIT, 0,
                                             __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
             ;
+        owned += o < LT_UNOWNED;
     }
+    return owned;
 }
 
 /* The gate, up while this thread visits every shard: the first one up
  * flags the owned shards, and their owners take the lock until the last
- * one is down. */
+ * one is down.  With no shard owned when they were flagged, no owner can
+ * be inside without the lock (a shard claimed later is flagged), and no
+ * barrier is needed (a writer child, a process without owners). */
 static void lt_gate_up(void)
 {
+    unsigned owned = 1;
+
     if (t_gating++ != 0)
         return;
     la_lock(&lt_gate_lock);
     if (lt_gate++ == 0)
-        lt_flag_visits(1);
+        owned = lt_flag_visits(1);
     la_unlock(&lt_gate_lock);
-    if (__atomic_load_n(&lt_bias, __ATOMIC_ACQUIRE) > 0)
+    if (owned)
         lt_fence_others();
 }
 

@@ -1,11 +1,11 @@
 /*
  * lock.h: a small lock for the live table's shards, taken and released on
  * every malloc and free in a shard no single thread owns (livetable.c),
- * and almost never contended (shards follow each thread's arena).  Taken with one compare-and-swap;
- * released with a plain store, which on x86-64 is a release without a
- * barrier: the futex lock this replaces released with an exchange, a
- * full barrier on every malloc and free, only to learn whether a waiter
- * slept.  Here no waiter needs waking: one that cannot take the lock
+ * and almost never contended (shards follow each thread's arena).  Taken
+ * with one compare-and-swap; released with a plain store, which on x86-64
+ * is a release without a barrier: the futex lock this replaces released
+ * with an exchange, a full barrier on every malloc and free, only to learn
+ * whether a waiter slept.  Here no waiter needs waking: one that cannot take the lock
  * spins a little, then yields, then sleeps in short timed waits (a holder
  * keeps a shard long only while it grows or is rebuilt, or while a run is
  * copied or a fork is made).  States: 0 free, 1 held.  A forked child
